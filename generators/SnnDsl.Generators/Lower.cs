@@ -1,0 +1,377 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using SnnDsl.Model;
+using SnnDsl.Model.Ir;
+using SnnDsl.Model.Symbolic;
+
+namespace SnnDsl.Generators;
+
+/// <summary>
+/// Lowers a <see cref="ModelSpec"/> to a <see cref="KernelPlan"/>: applies the integrator (as data:
+/// a Butcher tableau for the explicit Runge-Kutta family, update formulas for Exact and
+/// ExponentialEuler), hoists everything that depends only on parameters and Dt out of the time
+/// loop, and names the numeric literals.
+/// </summary>
+internal static class Lower
+{
+    /// <summary>An explicit Runge-Kutta method as data (Brian2 writes its state updaters the same way).</summary>
+    internal sealed record Tableau(double[][] A, double[] B);
+
+    internal static readonly Tableau Euler = new(new[] { Array.Empty<double>() }, new[] { 1.0 });
+
+    /// <summary>Explicit midpoint: k2 = f(x + Dt/2 k1), x' = x + Dt k2.</summary>
+    internal static readonly Tableau Rk2 = new(new[] { Array.Empty<double>(), new[] { 0.5 } }, new[] { 0.0, 1.0 });
+
+    internal static readonly Tableau Rk4 = new(
+        new[] { Array.Empty<double>(), new[] { 0.5 }, new[] { 0.0, 0.5 }, new[] { 0.0, 0.0, 1.0 } },
+        new[] { 1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6 });
+
+    private static Sym State(string n) => new(SymKind.State, n);
+    private static Sym Local(string n) => new(SymKind.Local, n);
+    private static Sym Hoisted(string n) => new(SymKind.Hoisted, n);
+    private static readonly Sym DtSym = new(SymKind.Dt, "Dt");
+
+    public static KernelPlan Run(ModelSpec m)
+    {
+        var b = new Builder(m);
+        return b.Build();
+    }
+
+    private sealed class Builder
+    {
+        private readonly ModelSpec _m;
+        private readonly List<ConstantStep> _constants = new();
+        private readonly Dictionary<Expr, string> _hoistedByValue = new();
+        private readonly List<Stmt> _body = new();
+        private readonly Dictionary<string, Expr> _next = new(StringComparer.Ordinal);
+        private int _hoistCounter;
+
+        public Builder(ModelSpec m) => _m = m;
+
+        private void Constant(string name, Expr value, string comment)
+        {
+            value = Algebra.Simplify(value);
+            _constants.Add(new ConstantStep(new ConstantDef(name, value, comment), null));
+            _hoistedByValue[value] = name;
+        }
+
+        private void Let(string name, Expr value, string comment) => _body.Add(new Stmt(name, Algebra.Simplify(value), comment));
+
+        public KernelPlan Build()
+        {
+            var choice = Linearity.Choose(_m);
+            var continuous = _m.States.Where(s => s.Dynamics == DynamicsKind.Derivative).ToList();
+
+            // Discrete maps read the old values, like everything else in the step.
+            foreach (var s in _m.States.Where(s => s.Dynamics == DynamicsKind.Next))
+            {
+                Let("_next_" + s.Name, s.Equation, $"{s.Name}[t] = {s.Equation}");
+                _next[s.Name] = Local("_next_" + s.Name);
+            }
+
+            if (continuous.Count > 0)
+            {
+                switch (choice.Integrator)
+                {
+                    case IntegratorKind.Exact: LowerExact(Linearity.TryLinear(_m, out _)!); break;
+                    case IntegratorKind.ExponentialEuler: LowerExponentialEuler(Linearity.TryConditionallyLinear(_m, out _)!); break;
+                    case IntegratorKind.Euler: LowerRungeKutta(continuous, Euler); break;
+                    case IntegratorKind.Rk2: LowerRungeKutta(continuous, Rk2); break;
+                    default: LowerRungeKutta(continuous, Rk4); break;
+                }
+            }
+
+            var commit = _m.States.Select(s => new Stmt(s.Name, _next[s.Name], "")).ToList();
+            Expr spike = _m.Spike!.Condition;
+            var resets = _m.Resets.ToList();
+
+            // Hoist loop invariants (Brian2's loop-invariant optimisation, GeNN's derived parameters).
+            var body = HoistStatements(_body);
+            commit = commit.Select(c => c with { Value = Substitute(c.Value) }).ToList();
+            spike = Hoist(Substitute(spike));
+            resets = resets.Select(r => r with { Value = Hoist(Substitute(r.Value)) }).ToList();
+
+            // Name the literals of the per-step code.
+            var literals = new SortedDictionary<string, double>(StringComparer.Ordinal);
+            Expr Lit(Expr e) => Algebra.Rewrite(e, n =>
+            {
+                if (n is not Num num) return null;
+                string name = LiteralName(num.Value);
+                literals[name] = num.Value;
+                return new Sym(SymKind.Literal, name);
+            });
+            body = body.Select(s => s with { Value = Lit(s.Value) }).ToList();
+            commit = commit.Select(s => s with { Value = Lit(s.Value) }).ToList();
+            spike = Lit(spike);
+            resets = resets.Select(r => r with { Value = Lit(r.Value) }).ToList();
+
+            // What the kernel reads from the layer.
+            var used = new List<Sym>();
+            void Collect(Expr e) { foreach (var s in Algebra.Symbols(e)) if (!used.Contains(s)) used.Add(s); }
+            foreach (var s in body) Collect(s.Value);
+            foreach (var s in commit) Collect(s.Value);
+            Collect(spike);
+            foreach (var r in resets) Collect(r.Value);
+
+            var kernelParams = _m.Parameters.Select(p => p.Name).Where(n => used.Contains(new Sym(SymKind.Param, n))).ToList();
+            var kernelConstants = _constants.Where(c => c.Constant is not null).Select(c => c.Constant!.Name)
+                .Concat(_constants.Where(c => c.Propagator is not null).SelectMany(c => c.Propagator!.P.Concat(c.Propagator.Q)))
+                .Where(n => n.Length > 0 && used.Contains(Hoisted(n))).ToList();
+            var ordered = new List<string>();
+            foreach (var step in _constants)
+            {
+                if (step.Constant is { } c && kernelConstants.Contains(c.Name)) ordered.Add(c.Name);
+                if (step.Propagator is { } p)
+                    foreach (var n in p.P.Concat(p.Q))
+                        if (kernelConstants.Contains(n)) ordered.Add(n);
+            }
+
+            var initials = _m.States.Select(s => new ConstantDef("_init_" + s.Name, s.Initial, $"initial {s.Name} = {s.Initial}")).ToList();
+            bool usesSpiked = _m.States.Any(s => Algebra.DependsOnKind(s.Equation, SymKind.Spiked))
+                || Algebra.DependsOnKind(_m.Spike.Condition, SymKind.Spiked)
+                || _m.Resets.Any(r => Algebra.DependsOnKind(r.Value, SymKind.Spiked));
+
+            return new KernelPlan(
+                _m,
+                choice.Integrator,
+                choice.Reason,
+                _constants.ToEquatableArray(),
+                initials.ToEquatableArray(),
+                kernelParams.ToEquatableArray(),
+                ordered.ToEquatableArray(),
+                literals.Select(kv => new LiteralDef(kv.Key, kv.Value)).ToEquatableArray(),
+                used.Contains(DtSym),
+                usesSpiked,
+                body.ToEquatableArray(),
+                commit.ToEquatableArray(),
+                spike,
+                resets.ToEquatableArray());
+        }
+
+        // ---------------------------------------------------------------- Exact
+
+        private void LowerExact(LinearSystem sys)
+        {
+            int n = sys.N;
+            var drivers = Drivers(sys.B);
+            if (sys.IsDiagonal)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    string x = sys.States[i];
+                    Expr a = sys[i, i];
+                    // P = exp(a Dt); Q = (exp(a Dt) - 1) / a, or Dt when a = 0 (a perfect integrator).
+                    string p = "_decay_" + x, q = "_gain_" + x;
+                    Constant(p, new Call(Fn.Exp, a * DtSym), $"exp({a} * Dt): decay of {x} over one step");
+                    Constant(q, new Cond(new Binary(BinOp.Eq, a, Expr.Zero), DtSym, new Call(Fn.Expm1, a * DtSym) / a),
+                        $"integral of exp({a} * s) over [0, Dt]: gain of the held drive of {x}");
+                    Expr next = Hoisted(p) * State(x);
+                    next = next + DriveTerm(x, new List<(Expr, Expr)> { (Hoisted(q), sys.B[i]) }, drivers);
+                    Let("_next_" + x, next, $"exact: {x}(t + Dt) = {p} * {x} + {q} * ({sys.B[i]})");
+                    _next[x] = Local("_next_" + x);
+                }
+                return;
+            }
+
+            // Coupled system: the propagator comes from one matrix exponential per layer.
+            var reach = Reachability(sys);
+            var pNames = new string[n * n];
+            var qNames = new string[n * n];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    pNames[i * n + j] = reach[i, j] ? $"_P_{sys.States[i]}_{sys.States[j]}" : "";
+                    qNames[i * n + j] = reach[i, j] ? $"_Q_{sys.States[i]}_{sys.States[j]}" : "";
+                }
+            _constants.Add(new ConstantStep(null, new PropagatorDef(sys.States, sys.A, pNames.ToEquatableArray(), qNames.ToEquatableArray())));
+            for (int i = 0; i < n; i++)
+            {
+                string x = sys.States[i];
+                Expr next = Expr.Zero;
+                for (int j = 0; j < n; j++)
+                    if (pNames[i * n + j].Length > 0) next = next + Hoisted(pNames[i * n + j]) * State(sys.States[j]);
+                var terms = new List<(Expr, Expr)>();
+                for (int j = 0; j < n; j++)
+                    if (qNames[i * n + j].Length > 0) terms.Add((Hoisted(qNames[i * n + j]), sys.B[j]));
+                next = next + DriveTerm(x, terms, drivers);
+                Let("_next_" + x, next, $"exact (coupled): {x}(t + Dt) = sum_j P[{x}, j] x_j + sum_j Q[{x}, j] b_j");
+                _next[x] = Local("_next_" + x);
+            }
+        }
+
+        /// <summary>The per-step drive sum_j Q_j b_j, folded into per-driver gains when every b is affine in the inputs.</summary>
+        private Expr DriveTerm(string x, IList<(Expr Q, Expr B)> terms, List<Sym> drivers)
+        {
+            bool affine = terms.All(t => IsAffine(t.B, drivers));
+            if (!affine)
+            {
+                Expr sum = Expr.Zero;
+                foreach (var (q, b) in terms) sum = sum + q * b;
+                return sum;
+            }
+            Expr result = Expr.Zero;
+            foreach (var d in drivers)
+            {
+                Expr gain = Expr.Zero;
+                foreach (var (q, b) in terms) gain = gain + q * Algebra.Diff(b, d);
+                gain = Algebra.Simplify(gain);
+                if (gain is Num { Value: 0 }) continue;
+                string name = $"_in_{x}_{d.Name}";
+                Constant(name, gain, $"gain from {d.Name} to {x} over one step");
+                result = result + Hoisted(name) * d;
+            }
+            var zero = drivers.ToDictionary(d => d, _ => (Expr)Expr.Zero);
+            Expr bias = Expr.Zero;
+            foreach (var (q, b) in terms) bias = bias + q * Algebra.Substitute(b, zero);
+            bias = Algebra.Simplify(bias);
+            if (!(bias is Num { Value: 0 }))
+            {
+                string name = $"_bias_{x}";
+                Constant(name, bias, $"constant drive of {x} over one step");
+                result = result + Hoisted(name);
+            }
+            return result;
+        }
+
+        private static List<Sym> Drivers(IEnumerable<Expr> bs)
+        {
+            var list = new List<Sym>();
+            foreach (var b in bs)
+                foreach (var s in Algebra.Symbols(b))
+                    if (s.Kind is SymKind.Input or SymKind.Spiked or SymKind.State && !list.Contains(s)) list.Add(s);
+            return list;
+        }
+
+        private static bool IsAffine(Expr b, List<Sym> drivers) =>
+            drivers.All(d => !Algebra.DependsOnKind(Algebra.Diff(b, d), SymKind.Input, SymKind.Spiked, SymKind.State));
+
+        private static bool[,] Reachability(LinearSystem sys)
+        {
+            int n = sys.N;
+            var r = new bool[n, n];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                    r[i, j] = i == j || !(sys[i, j] is Num { Value: 0 });
+            for (int k = 0; k < n; k++)
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                        if (r[i, k] && r[k, j]) r[i, j] = true;
+            return r;
+        }
+
+        // ---------------------------------------------------------------- Exponential Euler
+
+        private void LowerExponentialEuler(List<ConditionallyLinear> eqs)
+        {
+            foreach (var e in eqs)
+            {
+                string x = e.State;
+                // dx/dt = A x + B  =>  x' = x e^(A Dt) + B (e^(A Dt) - 1) / A   (B Dt when A = 0)
+                string a = "_a_" + x, em1 = "_em1_" + x;
+                Let(a, e.A, $"d({x}')/d{x}: the linear coefficient of {x}");
+                Let(em1, new Call(Fn.Expm1, Local(a) * DtSym), $"exp({a} * Dt) - 1");
+                Expr phi = new Cond(new Binary(BinOp.Eq, Local(a), Expr.Zero), DtSym, Local(em1) / Local(a));
+                Let("_next_" + x, State(x) + State(x) * Local(em1) + e.B * phi,
+                    $"exponential Euler: {x} e^(a Dt) + ({e.B}) (e^(a Dt) - 1) / a");
+                _next[x] = Local("_next_" + x);
+            }
+        }
+
+        // ---------------------------------------------------------------- explicit Runge-Kutta
+
+        private void LowerRungeKutta(List<StateSpec> states, Tableau t)
+        {
+            int stages = t.B.Length;
+            var k = new string[stages, states.Count];
+            for (int s = 0; s < stages; s++)
+            {
+                // Stage values x + Dt * sum_j a_sj k_j.
+                var map = new Dictionary<Sym, Expr>();
+                if (s > 0)
+                {
+                    for (int i = 0; i < states.Count; i++)
+                    {
+                        Expr sum = Expr.Zero;
+                        for (int j = 0; j < t.A[s].Length; j++)
+                            if (t.A[s][j] != 0) sum = sum + (DtSym * new Num(t.A[s][j])) * Local(k[j, i]);
+                        string name = $"_{states[i].Name}_{s + 1}";
+                        Let(name, State(states[i].Name) + sum, $"stage {s + 1} value of {states[i].Name}");
+                        map[State(states[i].Name)] = Local(name);
+                    }
+                }
+                for (int i = 0; i < states.Count; i++)
+                {
+                    k[s, i] = $"_k{s + 1}_{states[i].Name}";
+                    Let(k[s, i], Algebra.Substitute(states[i].Equation, map), s == 0 ? $"d{states[i].Name}/dt = {states[i].Equation}" : $"d{states[i].Name}/dt at stage {s + 1}");
+                }
+            }
+            for (int i = 0; i < states.Count; i++)
+            {
+                Expr sum = State(states[i].Name);
+                for (int s = 0; s < stages; s++)
+                    if (t.B[s] != 0) sum = sum + (DtSym * new Num(t.B[s])) * Local(k[s, i]);
+                Let("_next_" + states[i].Name, sum, "");
+                _next[states[i].Name] = Local("_next_" + states[i].Name);
+            }
+        }
+
+        // ---------------------------------------------------------------- hoisting
+
+        private readonly Dictionary<string, Expr> _localToConstant = new(StringComparer.Ordinal);
+
+        private Expr Substitute(Expr e) => Algebra.Rewrite(e, n => n is Sym { Kind: SymKind.Local } s && _localToConstant.TryGetValue(s.Name, out var c) ? c : null);
+
+        private static bool IsInvariant(Expr e) => !Algebra.DependsOnKind(e, SymKind.State, SymKind.Input, SymKind.Spiked, SymKind.Local);
+
+        private static bool IsLeaf(Expr e) => e is Num or Sym;
+
+        private List<Stmt> HoistStatements(List<Stmt> body)
+        {
+            var result = new List<Stmt>();
+            foreach (var s in body)
+            {
+                Expr v = Algebra.Simplify(Substitute(s.Value));
+                if (IsInvariant(v))
+                {
+                    // The whole statement is a constant: compute it once per layer.
+                    string name = IsLeaf(v) ? "" : HoistConstant(v, s.Name);
+                    _localToConstant[s.Name] = name.Length == 0 ? v : Hoisted(name);
+                    continue;
+                }
+                result.Add(s with { Value = Hoist(v) });
+            }
+            return result;
+        }
+
+        private Expr Hoist(Expr e)
+        {
+            if (IsInvariant(e)) return IsLeaf(e) ? e : Hoisted(HoistConstant(e, null));
+            return e switch
+            {
+                Unary u => u with { Operand = Hoist(u.Operand) },
+                Binary b => b with { Left = Hoist(b.Left), Right = Hoist(b.Right) },
+                Call c => c with { Args = c.Args.Select(Hoist).ToEquatableArray() },
+                Cond c => new Cond(Hoist(c.Test), Hoist(c.IfTrue), Hoist(c.IfFalse)),
+                _ => e,
+            };
+        }
+
+        private string HoistConstant(Expr value, string? preferred)
+        {
+            value = Algebra.Simplify(value);
+            if (_hoistedByValue.TryGetValue(value, out var existing)) return existing;
+            string name = preferred ?? $"_h{_hoistCounter++}";
+            Constant(name, value, Infix.Print(value));
+            return name;
+        }
+
+        private static string LiteralName(double v)
+        {
+            string text = Infix.Number(v);
+            var chars = text.Select(c => c switch { '.' => '_', '-' => 'm', '+' => 'p', _ => c }).ToArray();
+            return "_" + new string(chars);
+        }
+    }
+}

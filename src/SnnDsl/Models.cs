@@ -1,0 +1,40 @@
+using System;
+
+namespace SnnDsl;
+
+/// <summary>
+/// The built-ins every neuron model can read in its equations. The generator implements this
+/// interface on each <see cref="NeuronAttribute"/> record, so a model instance doubles as a
+/// scalar reference implementation of one neuron: set its state fields and <see cref="Spiked"/>,
+/// then call its equation members.
+/// </summary>
+public interface INeuronModel
+{
+    /// <summary>The time step in ms: the attribute's <c>Dt</c> (1 ms when absent) unless set with <c>with { Dt = ... }</c>.</summary>
+    float Dt { get; }
+
+    /// <summary>The previous step's spike of this neuron: 0 or 1. No gradient flows through it unless the model asks.</summary>
+    float Spiked { get; }
+}
+
+/// <summary>A population of neurons with a single input port, stored as <c>[batch, neurons]</c> row-major arrays.</summary>
+public interface ISpikingLayer
+{
+    /// <summary>Number of independent samples simulated side by side.</summary>
+    int Batch { get; }
+
+    /// <summary>Neurons per sample.</summary>
+    int Neurons { get; }
+
+    /// <summary>The time step in ms this layer was built with.</summary>
+    float Dt { get; }
+
+    /// <summary>Sets every state to its initial value and clears <c>Spiked</c>.</summary>
+    void Reset();
+
+    /// <summary>Advances one step: <paramref name="input"/> and <paramref name="spikes"/> are <c>[batch, neurons]</c>.</summary>
+    void Step(ReadOnlySpan<float> input, Span<float> spikes);
+
+    /// <summary>Advances <paramref name="steps"/> steps fused over time: <paramref name="input"/> and <paramref name="spikes"/> are <c>[steps, batch, neurons]</c>.</summary>
+    void Run(int steps, ReadOnlySpan<float> input, Span<float> spikes);
+}
