@@ -43,6 +43,9 @@ internal static class Emitter
             w.WriteLine("{");
             w.Indent++;
         }
+        // Kernel math: float and Vector<float> overloads with identical arithmetic.
+        w.WriteLine($"using {KernelPrinter.Math} = global::SnnDsl.Kernels.SnnMath;");
+        w.WriteLine();
         foreach (var c in m.ContainingTypes)
         {
             w.WriteLine($"partial {c.Keyword} {c.Name}");

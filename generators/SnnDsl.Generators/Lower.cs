@@ -93,6 +93,9 @@ internal static class Lower
             spike = Hoist(Substitute(spike));
             resets = resets.Select(r => r with { Value = Hoist(Substitute(r.Value)) }).ToList();
 
+            // Compute repeated sub-expressions once per step.
+            body = EliminateCommonSubexpressions(body);
+
             // Name the literals of the per-step code.
             var literals = new SortedDictionary<string, double>(StringComparer.Ordinal);
             Expr Lit(Expr e) => Algebra.Rewrite(e, n =>
@@ -365,6 +368,76 @@ internal static class Lower
             string name = preferred ?? $"_h{_hoistCounter++}";
             Constant(name, value, Infix.Print(value));
             return name;
+        }
+
+        // ---------------------------------------------------------------- common sub-expressions
+
+        private static int Size(Expr e)
+        {
+            int n = 0;
+            Algebra.Visit(e, _ => n++);
+            return n;
+        }
+
+        /// <summary>
+        /// Binds every non-trivial sub-expression that occurs more than once in the step body to a
+        /// local, largest first, placed just before its first use. Equations are pure and both
+        /// branches of a select are evaluated anyway, so this never changes a result.
+        /// </summary>
+        private static List<Stmt> EliminateCommonSubexpressions(List<Stmt> body)
+        {
+            int counter = 0;
+            while (true)
+            {
+                var counts = new Dictionary<Expr, int>();
+                var order = new List<Expr>();
+                foreach (var s in body)
+                {
+                    Algebra.Visit(s.Value, e =>
+                    {
+                        if (e is Num or Sym || e is Unary { Operand: Num or Sym } || e is Binary { IsComparison: true } || e is Binary { IsLogical: true }) return;
+                        if (counts.TryGetValue(e, out int c)) counts[e] = c + 1;
+                        else { counts[e] = 1; order.Add(e); }
+                    });
+                }
+                Expr? best = null;
+                int bestSize = 0;
+                foreach (var e in order)
+                {
+                    if (counts[e] < 2) continue;
+                    int size = Size(e);
+                    if (size > bestSize) { best = e; bestSize = size; }
+                }
+                if (best is null) return Renumber(body);
+
+                string name = $"_e{counter++}";
+                var local = Local(name);
+                int first = body.FindIndex(s => Algebra.DependsOn(s.Value, _ => true) && Contains(s.Value, best));
+                var rewritten = body.Select(s => s with { Value = Algebra.Rewrite(s.Value, n => n.Equals(best) ? local : null) }).ToList();
+                rewritten.Insert(first, new Stmt(name, best, Infix.Print(best)));
+                body = rewritten;
+            }
+        }
+
+        /// <summary>Numbers the shared locals _e0, _e1, ... in the order they are computed.</summary>
+        private static List<Stmt> Renumber(List<Stmt> body)
+        {
+            var map = new Dictionary<Sym, Expr>();
+            int k = 0;
+            foreach (var s in body)
+                if (s.Name.StartsWith("_e", StringComparison.Ordinal) && s.Name.Length > 2 && char.IsDigit(s.Name[2]))
+                    map[Local(s.Name)] = Local($"_e{k++}");
+            return body.Select(s => new Stmt(
+                map.TryGetValue(Local(s.Name), out var renamed) ? ((Sym)renamed).Name : s.Name,
+                Algebra.Substitute(s.Value, map),
+                s.Comment)).ToList();
+        }
+
+        private static bool Contains(Expr e, Expr part)
+        {
+            bool found = false;
+            Algebra.Visit(e, n => { if (!found && n.Equals(part)) found = true; });
+            return found;
         }
 
         private static string LiteralName(double v)

@@ -12,7 +12,8 @@ namespace SnnDsl.Generators;
 /// </summary>
 internal static class KernelPrinter
 {
-    public const string Math = "global::SnnDsl.Kernels.SnnMath";
+    /// <summary>The alias the emitted file declares for <c>global::SnnDsl.Kernels.SnnMath</c>.</summary>
+    public const string Math = "SnnMath";
 
     public static string Print(Expr e)
     {
