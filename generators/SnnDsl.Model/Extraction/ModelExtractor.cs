@@ -96,6 +96,7 @@ internal static class ModelExtractor
         private readonly Dictionary<string, SubExpression> _subs = new(StringComparer.Ordinal);
         private readonly Dictionary<string, double> _constants = new(StringComparer.Ordinal);
         private readonly List<string> _inputs = new();
+        private readonly Dictionary<string, SyntaxNode> _declarations = new(StringComparer.Ordinal);
 
         // Per-conversion context.
         private HashSet<string> _ports = new(StringComparer.Ordinal);
@@ -210,7 +211,7 @@ internal static class ModelExtractor
                 var init = StateInitializer(field, node);
                 if (!equations.TryGetValue(field.Name, out var eq))
                 {
-                    Report(DiagnosticDescriptors.StateWithoutDynamics, node, field.Name);
+                    Report(DiagnosticDescriptors.StateWithoutDynamics, IdentifierLocation(node), field.Name);
                     continue;
                 }
                 stateSpecs.Add(new StateSpec(field.Name, init ?? Expr.Zero, eq.Kind, eq.Expr, eq.Member));
@@ -317,6 +318,7 @@ internal static class ModelExtractor
                 }
                 double? def = symbol.HasExplicitDefaultValue && symbol.ExplicitDefaultValue is float f ? f : null;
                 var learnable = Find(symbol, AttributeNames.Learnable);
+                _declarations[name] = p;
                 _params[name] = new ParamSpec(name, def, learnable is not null, learnable is not null && Named(learnable, "Shared", false));
             }
         }
@@ -343,6 +345,7 @@ internal static class ModelExtractor
                         continue;
                     }
                     _states.Add(field.Name);
+                    _declarations[field.Name] = node;
                 }
             }
         }
@@ -436,6 +439,7 @@ internal static class ModelExtractor
                     continue;
                 }
                 _ports.Add(p.Name);
+                if (pNode is not null && !_declarations.ContainsKey(p.Name)) _declarations[p.Name] = pNode;
                 if (!_inputs.Contains(p.Name)) _inputs.Add(p.Name);
             }
             return ok;
@@ -587,21 +591,52 @@ internal static class ModelExtractor
             }
         }
 
+        // Names the generated Layer uses: its members (clash with state properties), its constructor's
+        // parameters and locals (clash with parameter locals), and Step/Run's parameters (clash with ports).
+        private static readonly string[] LayerMembers = { "Model", "Batch", "Neurons", "Dt", "Integrator", "Spiked", "Step", "Run", "Reset", "RunCore", "Layer" };
+        private static readonly string[] ConstructorLocals = { "model", "batch", "neurons", "dt", "step" };
+        private static readonly string[] RunParameters = { "steps", "spikes" };
+
         private void CheckNames(List<(ISymbol Symbol, SyntaxNode Node)> members)
         {
             foreach (var (symbol, node) in members)
             {
                 if (Array.IndexOf(ReservedNames, symbol.Name) >= 0)
-                    Report(DiagnosticDescriptors.NameConflict, node, symbol.Name, "is a member the generator adds to every model");
+                    Report(DiagnosticDescriptors.NameConflict, IdentifierLocation(node), symbol.Name, "is a member the generator adds to every model (Dt, Spiked, Layer, CreateLayer)");
             }
             foreach (var name in _params.Keys.Concat(_states).Concat(_inputs))
             {
-                if (Array.IndexOf(ReservedNames, name) >= 0 && !_states.Contains(name))
-                    Report(DiagnosticDescriptors.NameConflict, (SyntaxNode?)null, name, "is a member the generator adds to every model");
-                else if (name.StartsWith("_", StringComparison.Ordinal))
-                    Report(DiagnosticDescriptors.NameConflict, (SyntaxNode?)null, name, "starts with '_', which is reserved for generated locals");
+                if (name.StartsWith("_", StringComparison.Ordinal))
+                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "starts with '_', which is reserved for generated locals");
+            }
+            foreach (var name in _states)
+            {
+                if (Array.IndexOf(LayerMembers, name) >= 0)
+                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with the generated Layer member of the same name");
+            }
+            foreach (var name in _params.Keys)
+            {
+                if (Array.IndexOf(ConstructorLocals, name) >= 0)
+                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with a parameter of the generated Layer constructor (model, batch, neurons, dt)");
+            }
+            foreach (var name in _inputs)
+            {
+                if (Array.IndexOf(RunParameters, name) >= 0)
+                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with a parameter of the generated Step/Run (steps, spikes)");
             }
         }
+
+        private Location? At(string name) => _declarations.TryGetValue(name, out var node) ? IdentifierLocation(node) : null;
+
+        /// <summary>The name token of a declaration, so diagnostics underline the name rather than the whole member.</summary>
+        private static Location IdentifierLocation(SyntaxNode node) => node switch
+        {
+            MethodDeclarationSyntax m => m.Identifier.GetLocation(),
+            PropertyDeclarationSyntax p => p.Identifier.GetLocation(),
+            VariableDeclaratorSyntax v => v.Identifier.GetLocation(),
+            ParameterSyntax ps => ps.Identifier.GetLocation(),
+            _ => node.GetLocation(),
+        };
 
         // -------------------------------------------------------------- expressions
 
