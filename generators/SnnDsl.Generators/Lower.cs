@@ -57,6 +57,15 @@ internal static class Lower
             _hoistedByValue[value] = name;
         }
 
+        /// <summary>Defines a per-layer constant and returns a reference to it, or the number itself when it folds to one.</summary>
+        private Expr Bind(string name, Expr value, string comment)
+        {
+            value = Algebra.Simplify(value);
+            if (value is Num) return value;
+            Constant(name, value, comment);
+            return Hoisted(name);
+        }
+
         private void Let(string name, Expr value, string comment) => _body.Add(new Stmt(name, Algebra.Simplify(value), comment));
 
         public KernelPlan Build()
@@ -167,12 +176,12 @@ internal static class Lower
                     Expr a = sys[i, i];
                     // P = exp(a Dt); Q = (exp(a Dt) - 1) / a, or Dt when a = 0 (a perfect integrator).
                     string p = "_decay_" + x, q = "_gain_" + x;
-                    Constant(p, new Call(Fn.Exp, a * DtSym), $"exp({a} * Dt): decay of {x} over one step");
-                    Constant(q, new Cond(new Binary(BinOp.Eq, a, Expr.Zero), DtSym, new Call(Fn.Expm1, a * DtSym) / a),
+                    Expr decay = Bind(p, new Call(Fn.Exp, a * DtSym), $"exp({a} * Dt): decay of {x} over one step");
+                    Expr gain = Bind(q, new Cond(new Binary(BinOp.Eq, a, Expr.Zero), DtSym, new Call(Fn.Expm1, a * DtSym) / a),
                         $"integral of exp({a} * s) over [0, Dt]: gain of the held drive of {x}");
-                    Expr next = Hoisted(p) * State(x);
-                    next = next + DriveTerm(x, new List<(Expr, Expr)> { (Hoisted(q), sys.B[i]) }, drivers);
-                    Let("_next_" + x, next, $"exact: {x}(t + Dt) = {p} * {x} + {q} * ({sys.B[i]})");
+                    Expr next = decay * State(x);
+                    next = next + DriveTerm(x, new List<(Expr, Expr)> { (gain, sys.B[i]) }, drivers);
+                    Let("_next_" + x, next, $"exact: {x}(t + Dt) = {decay} * {x} + {gain} * ({sys.B[i]})");
                     _next[x] = Local("_next_" + x);
                 }
                 return;
@@ -221,9 +230,7 @@ internal static class Lower
                 foreach (var (q, b) in terms) gain = gain + q * Algebra.Diff(b, d);
                 gain = Algebra.Simplify(gain);
                 if (gain is Num { Value: 0 }) continue;
-                string name = $"_in_{x}_{d.Name}";
-                Constant(name, gain, $"gain from {d.Name} to {x} over one step");
-                result = result + Hoisted(name) * d;
+                result = result + Bind($"_in_{x}_{d.Name}", gain, $"gain from {d.Name} to {x} over one step") * d;
             }
             var zero = drivers.ToDictionary(d => d, _ => (Expr)Expr.Zero);
             Expr bias = Expr.Zero;
@@ -231,9 +238,7 @@ internal static class Lower
             bias = Algebra.Simplify(bias);
             if (!(bias is Num { Value: 0 }))
             {
-                string name = $"_bias_{x}";
-                Constant(name, bias, $"constant drive of {x} over one step");
-                result = result + Hoisted(name);
+                result = result + Bind($"_bias_{x}", bias, $"constant drive of {x} over one step");
             }
             return result;
         }
