@@ -11,11 +11,11 @@ namespace SnnDsl.Generators;
 /// <summary>Prints a <see cref="KernelPlan"/> as the C# of the model's partial record and its <c>Layer</c> type.</summary>
 internal static class Emitter
 {
-    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"SnnDsl.Generators\", \"" + ThisAssembly.Version + "\")]";
-    private const string Vec = "global::System.Numerics.Vector<float>";
-    private const string VecStatic = "global::System.Numerics.Vector";
-    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
-    private const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+    internal const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"SnnDsl.Generators\", \"" + ThisAssembly.Version + "\")]";
+    internal const string Vec = "global::System.Numerics.Vector<float>";
+    internal const string VecStatic = "global::System.Numerics.Vector";
+    internal const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    internal const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
 
     public static string FloatLiteral(double v)
     {
@@ -103,7 +103,7 @@ internal static class Emitter
         w.WriteLine("public float Spiked { get; set; }");
     }
 
-    private static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    internal static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     private static void WriteModel(IndentedTextWriter w, KernelPlan plan)
     {

@@ -14,7 +14,7 @@ namespace SnnDsl.Generators;
 /// ExponentialEuler), hoists everything that depends only on parameters and Dt out of the time
 /// loop, and names the numeric literals.
 /// </summary>
-internal static class Lower
+internal static partial class Lower
 {
     /// <summary>An explicit Runge-Kutta method as data (Brian2 writes its state updaters the same way).</summary>
     internal sealed record Tableau(double[][] A, double[] B);
@@ -39,7 +39,7 @@ internal static class Lower
         return b.Build();
     }
 
-    private sealed class Builder
+    private sealed partial class Builder
     {
         private readonly ModelSpec _m;
         private readonly List<ConstantStep> _constants = new();
@@ -48,7 +48,7 @@ internal static class Lower
         private readonly Dictionary<string, Expr> _next = new(StringComparer.Ordinal);
         private int _hoistCounter;
 
-        public Builder(ModelSpec m) => _m = m;
+        public Builder(ModelSpec? m) => _m = m!;
 
         private void Constant(string name, Expr value, string comment)
         {
@@ -331,7 +331,8 @@ internal static class Lower
 
         private Expr Substitute(Expr e) => Algebra.Rewrite(e, n => n is Sym { Kind: SymKind.Local } s && _localToConstant.TryGetValue(s.Name, out var c) ? c : null);
 
-        private static bool IsInvariant(Expr e) => !Algebra.DependsOnKind(e, SymKind.State, SymKind.Input, SymKind.Spiked, SymKind.Local);
+        private static bool IsInvariant(Expr e) => !Algebra.DependsOnKind(e, SymKind.State, SymKind.Input, SymKind.Spiked, SymKind.Local,
+            SymKind.Uniform, SymKind.Time, SymKind.Steps, SymKind.Index);
 
         private static bool IsLeaf(Expr e) => e is Num or Sym;
 

@@ -98,6 +98,12 @@ public sealed class EncoderAttribute : Attribute
 {
     /// <summary>The model's default time step in ms.</summary>
     public float Dt { get; set; } = 1f;
+
+    /// <summary>
+    /// Population codes: the name of the parameter giving how many output channels each input
+    /// element drives (read in equations as the built-in <c>Index</c>, 0-based). Absent: one output per input.
+    /// </summary>
+    public string? FanOut { get; set; }
 }
 
 /// <summary>A state variable: one <see cref="float"/> per neuron (or per synapse target, per trace). The initializer is the initial value.</summary>
@@ -213,4 +219,20 @@ public sealed class UniformAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class SurrogateGradientAttribute : Attribute
 {
+}
+
+/// <summary>
+/// A run-time precondition of an encoder, checked on every input element before any spike is
+/// written: a <c>bool</c> member over parameters, the input and the built-ins <c>Steps</c> and
+/// <c>Dt</c>. A violation throws <see cref="ArgumentException"/> naming the input, the element
+/// and <see cref="Message"/> (snnTorch raises the same errors for latency codes).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class RequiresAttribute : Attribute
+{
+    /// <summary>Creates the precondition with the message shown when it fails.</summary>
+    public RequiresAttribute(string message) => Message = message;
+
+    /// <summary>What the input must satisfy, in words.</summary>
+    public string Message { get; }
 }

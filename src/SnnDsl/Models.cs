@@ -38,3 +38,32 @@ public interface ISpikingLayer
     /// <summary>Advances <paramref name="steps"/> steps fused over time: <paramref name="input"/> and <paramref name="spikes"/> are <c>[steps, batch, neurons]</c>.</summary>
     void Run(int steps, ReadOnlySpan<float> input, Span<float> spikes);
 }
+
+/// <summary>
+/// An encoder turning real values into spike trains. Encoding is a pure function of the input, the
+/// parameters, <see cref="Seed"/> and <see cref="FirstSample"/>: every call starts from the initial
+/// state at time step 0.
+/// </summary>
+public interface ISpikeEncoder
+{
+    /// <summary>Samples per call.</summary>
+    int Batch { get; }
+
+    /// <summary>Input values per sample.</summary>
+    int Features { get; }
+
+    /// <summary>Output channels per sample: <see cref="Features"/> times the population size of population codes.</summary>
+    int Outputs { get; }
+
+    /// <summary>The seed of the <c>[Uniform]</c> draws.</summary>
+    ulong Seed { get; set; }
+
+    /// <summary>The global index of the batch's first sample: draws depend on it, so a sample gets the same spikes in any batch split.</summary>
+    long FirstSample { get; set; }
+
+    /// <summary>Encodes a held input <c>[batch, features]</c> into <paramref name="spikes"/> <c>[steps, batch, outputs]</c>.</summary>
+    void Encode(ReadOnlySpan<float> input, int steps, Span<float> spikes);
+
+    /// <summary>Encodes a time series <c>[steps, batch, features]</c> into <paramref name="spikes"/> <c>[steps, batch, outputs]</c>.</summary>
+    void Run(int steps, ReadOnlySpan<float> input, Span<float> spikes);
+}

@@ -108,6 +108,26 @@ internal static class DiagnosticDescriptors
         "SnnDsl could not process '{0}' ({1}); please report this with the declaration",
         "An unexpected failure inside SnnDsl. The model is skipped instead of crashing the build.");
 
+    public static readonly DiagnosticDescriptor EncoderStateNotDiscrete = Error("SNN0019",
+        "Encoder state must be discrete",
+        "Encoder '{0}': '{1}' is a [Derivative]; encoder states are discrete [Next] maps",
+        "Encoders run once per time step on data; their state (e.g. the previous input of a delta code) is updated with [Next].");
+
+    public static readonly DiagnosticDescriptor EmitCount = Error("SNN0020",
+        "Encoder needs one [Emit] member",
+        "Encoder '{0}' needs exactly one [Emit] member, found {1}",
+        "[Emit] gives the spike (0/1, or -1/0/1) of one input element at one time step.");
+
+    public static readonly DiagnosticDescriptor EncoderInputCount = Error("SNN0021",
+        "Encoder needs one input value",
+        "Encoder '{0}' must read exactly one input value (a float parameter of its equations not marked [Uniform]), found {1}",
+        "An encoder maps each input element to spikes; its equations name that element with one parameter, e.g. 'float x'.");
+
+    public static readonly DiagnosticDescriptor InvalidFanOut = Error("SNN0022",
+        "FanOut must name a parameter",
+        "[Encoder(FanOut = \"{0}\")] must name a float parameter of '{1}' with a positive integer default",
+        "Population codes drive FanOut output channels per input element; the count is a parameter, read as the built-in Index inside equations.");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = typeof(DiagnosticDescriptors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToDictionary(d => d.Id);

@@ -20,6 +20,10 @@ internal static class AttributeNames
     public const string Next = "SnnDsl.NextAttribute";
     public const string SpikeWhen = "SnnDsl.SpikeWhenAttribute";
     public const string OnSpike = "SnnDsl.OnSpikeAttribute";
+    public const string Encoder = "SnnDsl.EncoderAttribute";
+    public const string Emit = "SnnDsl.EmitAttribute";
+    public const string Uniform = "SnnDsl.UniformAttribute";
+    public const string Requires = "SnnDsl.RequiresAttribute";
 }
 
 /// <summary>
@@ -27,7 +31,7 @@ internal static class AttributeNames
 /// located diagnostics. Every construct it cannot translate becomes a diagnostic at the offending
 /// syntax; it never throws on user input.
 /// </summary>
-internal static class ModelExtractor
+internal static partial class ModelExtractor
 {
     /// <summary>Names the generator adds to every model or reserves.</summary>
     public static readonly string[] ReservedNames = { "Dt", "Spiked", "Layer", "CreateLayer" };
@@ -55,14 +59,15 @@ internal static class ModelExtractor
     /// though its model has errors: a non-generic partial record class in partial containers that
     /// does not declare them itself.
     /// </summary>
-    public static bool CanHostBuiltIns(INamedTypeSymbol type, CancellationToken ct, out EquatableArray<ContainingType> containing)
+    public static bool CanHostBuiltIns(INamedTypeSymbol type, CancellationToken ct, out EquatableArray<ContainingType> containing, params string[] builtIns)
     {
+        if (builtIns.Length == 0) builtIns = new[] { "Dt", "Spiked" };
         containing = EquatableArray<ContainingType>.Empty;
         var decls = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<TypeDeclarationSyntax>().ToList();
         if (decls.Count == 0 || type.TypeParameters.Length > 0) return false;
         if (!decls.All(d => d is RecordDeclarationSyntax r && !r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) && d.Modifiers.Any(SyntaxKind.PartialKeyword)))
             return false;
-        if (type.GetMembers().Any(m => !m.IsImplicitlyDeclared && (m.Name == "Dt" || m.Name == "Spiked"))) return false;
+        if (type.GetMembers().Any(m => !m.IsImplicitlyDeclared && Array.IndexOf(builtIns, m.Name) >= 0)) return false;
         var list = new List<ContainingType>();
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
@@ -86,7 +91,7 @@ internal static class ModelExtractor
         public SyntaxNode Node { get; }
     }
 
-    private sealed class Extractor
+    private sealed partial class Extractor
     {
         private readonly INamedTypeSymbol _type;
         private readonly List<DiagnosticInfo> _diags;
@@ -103,6 +108,10 @@ internal static class ModelExtractor
         private Dictionary<string, Expr> _locals = new(StringComparer.Ordinal);
         private readonly Stack<string> _inlining = new();
         private bool _initializerMode;
+        private bool _encoder;
+        private bool _hasFanOut;
+        private readonly List<string> _uniforms = new();
+        private HashSet<string> _uniformPorts = new(StringComparer.Ordinal);
         private string _initializerState = "";
         private bool _failed;
 
@@ -135,35 +144,54 @@ internal static class ModelExtractor
             return fallback;
         }
 
-        public ModelSpec? Run(AttributeData attribute)
+        /// <summary>Checks that the type can carry a model (partial record class, not generic, partial containers).</summary>
+        private bool CheckShape(out List<TypeDeclarationSyntax> declarations, out List<ContainingType> containing)
         {
-            var declarations = _type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_ct)).OfType<TypeDeclarationSyntax>().ToList();
+            declarations = _type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_ct)).OfType<TypeDeclarationSyntax>().ToList();
+            containing = new List<ContainingType>();
             var first = declarations.FirstOrDefault();
-
-            // Shape of the type.
             bool isRecordClass = declarations.Count > 0 && declarations.All(d => d is RecordDeclarationSyntax r && !r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword));
             bool isPartial = declarations.Count > 0 && declarations.All(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (!isRecordClass || !isPartial)
             {
                 Report(DiagnosticDescriptors.ModelMustBePartialRecord, first?.Identifier.GetLocation(), _type.Name);
-                return null;
+                return false;
             }
             if (_type.TypeParameters.Length > 0)
             {
                 Report(DiagnosticDescriptors.GenericModel, first!.Identifier.GetLocation(), _type.Name);
-                return null;
+                return false;
             }
-            var containing = new List<ContainingType>();
             for (var outer = _type.ContainingType; outer is not null; outer = outer.ContainingType)
             {
                 var outerDecls = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_ct)).OfType<TypeDeclarationSyntax>().ToList();
                 if (outerDecls.Count == 0 || !outerDecls.All(d => d.Modifiers.Any(SyntaxKind.PartialKeyword)) || outer.TypeParameters.Length > 0)
                 {
                     Report(DiagnosticDescriptors.ContainingTypeNotPartial, outerDecls.FirstOrDefault()?.Identifier.GetLocation(), outer.Name, _type.Name);
-                    return null;
+                    return false;
                 }
                 containing.Insert(0, new ContainingType(KeywordOf(outerDecls[0]), outer.Name));
             }
+            return true;
+        }
+
+        private string AccessibilityText() => _type.DeclaredAccessibility switch
+        {
+            Accessibility.Public => "public",
+            Accessibility.Internal => "internal",
+            Accessibility.Private => "private",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedOrInternal => "protected internal",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => "internal",
+        };
+
+        private string NamespaceText() => _type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+
+        public ModelSpec? Run(AttributeData attribute)
+        {
+            if (!CheckShape(out var declarations, out var containing)) return null;
+            var first = declarations[0];
 
             ReadParameters(declarations);
             ReadConstants();
@@ -393,7 +421,7 @@ internal static class ModelExtractor
 
         // -------------------------------------------------------------- equations
 
-        private Expr? ConvertEquation(ISymbol symbol, SyntaxNode node)
+        private Expr? ConvertEquation(ISymbol symbol, SyntaxNode node, bool allowBool = false)
         {
             var body = BodyOf(node);
             if (body is null)
@@ -402,24 +430,26 @@ internal static class ModelExtractor
                 return null;
             }
             if (symbol is IMethodSymbol method && !ReadPorts(method, node)) return null;
-            if (symbol is IPropertySymbol prop && prop.Type.SpecialType != SpecialType.System_Single)
+            if (symbol is IPropertySymbol prop && prop.Type.SpecialType != SpecialType.System_Single && !(allowBool && prop.Type.SpecialType == SpecialType.System_Boolean))
             {
                 Report(DiagnosticDescriptors.NonFloatMember, (node as PropertyDeclarationSyntax)?.Type ?? node, "Equation", symbol.Name, prop.Type.ToDisplayString());
                 return null;
             }
-            if (symbol is IMethodSymbol m2 && m2.ReturnType.SpecialType != SpecialType.System_Single)
+            if (symbol is IMethodSymbol m2 && m2.ReturnType.SpecialType != SpecialType.System_Single && !(allowBool && m2.ReturnType.SpecialType == SpecialType.System_Boolean))
             {
                 Report(DiagnosticDescriptors.NonFloatMember, (node as MethodDeclarationSyntax)?.ReturnType ?? node, "Equation", symbol.Name, m2.ReturnType.ToDisplayString());
                 return null;
             }
             var result = Convert(body);
             _ports = new HashSet<string>(StringComparer.Ordinal);
+            _uniformPorts = new HashSet<string>(StringComparer.Ordinal);
             return result is null ? null : Symbolic.Algebra.Simplify(result);
         }
 
         private bool ReadPorts(IMethodSymbol method, SyntaxNode node)
         {
             _ports = new HashSet<string>(StringComparer.Ordinal);
+            _uniformPorts = new HashSet<string>(StringComparer.Ordinal);
             var syntax = node as MethodDeclarationSyntax;
             bool ok = true;
             for (int i = 0; i < method.Parameters.Length; i++)
@@ -430,6 +460,13 @@ internal static class ModelExtractor
                 {
                     Report(DiagnosticDescriptors.NonFloatMember, pNode, "Input port", p.Name, p.Type.ToDisplayString());
                     ok = false;
+                    continue;
+                }
+                if (_encoder && p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Uniform))
+                {
+                    _uniformPorts.Add(p.Name);
+                    if (!_uniforms.Contains(p.Name)) _uniforms.Add(p.Name);
+                    if (pNode is not null && !_declarations.ContainsKey(p.Name)) _declarations[p.Name] = pNode;
                     continue;
                 }
                 if (_states.Contains(p.Name) || _params.ContainsKey(p.Name))
@@ -780,11 +817,12 @@ internal static class ModelExtractor
             {
                 "Exp" => Fn.Exp, "Log" => Fn.Log, "Sqrt" => Fn.Sqrt, "Abs" => Fn.Abs, "Min" => Fn.Min,
                 "Max" => Fn.Max, "Pow" => Fn.Pow, "Tanh" => Fn.Tanh, "Clamp" => Fn.Clamp,
+                "Round" => Fn.Round, "Floor" => Fn.Floor,
                 _ => null,
             };
             int arity = fn switch { Fn.Min or Fn.Max or Fn.Pow => 2, Fn.Clamp => 3, _ => 1 };
             if (fn is null)
-                return Unsupported(inv, $"'{name}' is not a supported function (Exp, Log, Sqrt, Abs, Min, Max, Pow, Tanh, Clamp)");
+                return Unsupported(inv, $"'{name}' is not a supported function (Exp, Log, Sqrt, Abs, Min, Max, Pow, Tanh, Clamp, Round, Floor)");
             if (inv.ArgumentList.Arguments.Count != arity)
                 return Unsupported(inv, $"'{name}' takes {arity} argument(s)");
             var converted = new List<Expr>();
@@ -811,14 +849,17 @@ internal static class ModelExtractor
             }
             var savedLocals = _locals;
             var savedPorts = _ports;
+            var savedUniforms = _uniformPorts;
             _locals = new Dictionary<string, Expr>(StringComparer.Ordinal);
             for (int i = 0; i < args.Count; i++) _locals[sub.Parameters[i]] = args[i];
             _ports = new HashSet<string>(StringComparer.Ordinal);
+            _uniformPorts = new HashSet<string>(StringComparer.Ordinal);
             _inlining.Push(sub.Name);
             var result = Convert(sub.Body);
             _inlining.Pop();
             _locals = savedLocals;
             _ports = savedPorts;
+            _uniformPorts = savedUniforms;
             return result;
         }
 
@@ -839,10 +880,17 @@ internal static class ModelExtractor
                 return null;
             }
             if (_ports.Contains(name)) return new Sym(SymKind.Input, name);
+            if (_uniformPorts.Contains(name)) return new Sym(SymKind.Uniform, name);
+            if (_encoder)
+            {
+                if (name == "Time") return new Sym(SymKind.Time, "Time");
+                if (name == "Steps") return new Sym(SymKind.Steps, "Steps");
+                if (name == "Index" && _hasFanOut) return new Sym(SymKind.Index, "Index");
+            }
             if (_states.Contains(name)) return new Sym(SymKind.State, name);
             if (_params.ContainsKey(name)) return new Sym(SymKind.Param, name);
             if (name == "Dt") return new Sym(SymKind.Dt, "Dt");
-            if (name == "Spiked") return new Sym(SymKind.Spiked, "Spiked");
+            if (name == "Spiked" && !_encoder) return new Sym(SymKind.Spiked, "Spiked");
             if (_constants.TryGetValue(name, out var k)) return new Num(k);
             if (_subs.TryGetValue(name, out var sub))
             {

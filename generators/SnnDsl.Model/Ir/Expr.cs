@@ -23,14 +23,22 @@ internal enum SymKind
     Hoisted,
     /// <summary>A numeric literal bound to a named kernel constant by lowering.</summary>
     Literal,
+    /// <summary>An encoder's <c>[Uniform]</c> argument: a fresh draw in [0, 1) per element and step.</summary>
+    Uniform,
+    /// <summary>Encoders: the step index t (0-based) as a float.</summary>
+    Time,
+    /// <summary>Encoders: the number of steps T of the current call, as a float.</summary>
+    Steps,
+    /// <summary>Population encoders: the output channel within the input's population (0-based).</summary>
+    Index,
 }
 
 internal enum UnOp { Neg, Not }
 
 internal enum BinOp { Add, Sub, Mul, Div, Lt, Le, Gt, Ge, Eq, Ne, And, Or }
 
-/// <summary>Functions an equation may call (from <c>Math</c>/<c>MathF</c>), plus <see cref="Expm1"/> introduced by lowering.</summary>
-internal enum Fn { Exp, Log, Sqrt, Abs, Min, Max, Pow, Tanh, Clamp, Expm1 }
+/// <summary>Functions an equation may call (from <c>Math</c>/<c>MathF</c>; Round rounds half to even, as torch.round), plus <see cref="Expm1"/> introduced by lowering.</summary>
+internal enum Fn { Exp, Log, Sqrt, Abs, Min, Max, Pow, Tanh, Clamp, Expm1, Round, Floor }
 
 /// <summary>
 /// An immutable expression tree with structural equality. It holds only strings, numbers and

@@ -182,6 +182,8 @@ internal static class Algebra
                 Fn.Pow => Math.Pow(v[0], v[1]),
                 Fn.Tanh => Math.Tanh(v[0]),
                 Fn.Clamp => Math.Min(Math.Max(v[0], v[1]), v[2]),
+                Fn.Round => Math.Round(v[0], MidpointRounding.ToEven),
+                Fn.Floor => Math.Floor(v[0]),
                 _ => null,
             };
             return r is double d ? Fold(d) : null;
@@ -239,6 +241,8 @@ internal static class Algebra
                         case Fn.Sqrt: return d0 / (new Num(2) * c);
                         case Fn.Abs: return new Cond(new Binary(BinOp.Ge, a0, Expr.Zero), d0, -d0);
                         case Fn.Tanh: return (Expr.One - c * c) * d0;
+                        case Fn.Round:
+                        case Fn.Floor: return Expr.Zero; // piecewise constant
                         case Fn.Min: return new Cond(new Binary(BinOp.Le, a0, c.Args[1]), d0, D(c.Args[1], v));
                         case Fn.Max: return new Cond(new Binary(BinOp.Ge, a0, c.Args[1]), d0, D(c.Args[1], v));
                         case Fn.Clamp:

@@ -210,6 +210,15 @@ public static class SnnMath
     /// <summary>min(max(x, lo), hi).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Clamp(Vector<float> x, Vector<float> lo, Vector<float> hi) => Vector.Min(Vector.Max(x, lo), hi);
 
+    /// <summary>Rounds to the nearest integer, halves to even (as torch.round and MathF.Round).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Round(float x) => MathF.Round(x, MidpointRounding.ToEven);
+    /// <summary>Rounds to the nearest integer, halves to even, per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Round(Vector<float> x) => Vector.Round(x);
+    /// <summary>Largest integer not above x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Floor(float x) => MathF.Floor(x);
+    /// <summary>Largest integer not above x, per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Floor(Vector<float> x) => Vector.Floor(x);
+
     // ---------------------------------------------------------------- masks
 
     /// <summary>a &gt;= b.</summary>

@@ -1,0 +1,87 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SnnDsl.Model;
+using SnnDsl.Model.Diagnostics;
+using SnnDsl.Model.Extraction;
+using SnnDsl.Model.Ir;
+
+namespace SnnDsl.Generators;
+
+/// <summary>
+/// The <c>[Encoder]</c> pipeline: Extract (symbols to an equatable <see cref="EncoderSpec"/> and
+/// located diagnostics), Lower (to an <see cref="EncoderPlan"/>), Emit (to C#). Diagnostics are
+/// reported on their own, as in <see cref="NeuronGenerator"/>.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class EncoderGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline stages.</summary>
+    public static class Stages
+    {
+        public const string Extract = "SnnDsl.Encoder.Extract";
+        public const string Diagnostics = "SnnDsl.Encoder.Diagnostics";
+        public const string Lower = "SnnDsl.Encoder.Lower";
+        public const string Emit = "SnnDsl.Encoder.Emit";
+    }
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var extracted = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeNames.Encoder,
+                static (node, _) => node is TypeDeclarationSyntax,
+                static (ctx, ct) => Extracted.From((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
+            .WithTrackingName(Stages.Extract);
+
+        var diagnostics = extracted
+            .Select(static (e, _) => e.Result.Diagnostics)
+            .WithTrackingName(Stages.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+        });
+
+        var plans = extracted
+            .Select(static (e, _) => e.Result.Value is { } model ? new Planned(Lower.RunEncoder(model), e.Shell) : new Planned(null, e.Shell))
+            .WithTrackingName(Stages.Lower);
+
+        var sources = plans
+            .Select(static (p, _) => p.Plan is { } plan
+                ? new NeuronGenerator.Source(EncoderEmitter.HintName(plan.Model.FullName), EncoderEmitter.Emit(plan))
+                : p.Shell is { } shell
+                    ? new NeuronGenerator.Source(EncoderEmitter.HintName(shell.FullName),
+                        EncoderEmitter.EmitBuiltInsOnly(shell.Namespace, shell.ContainingTypes.ToList(), shell.Name, shell.Dt, shell.FanOut))
+                    : null)
+            .WithTrackingName(Stages.Emit);
+
+        context.RegisterSourceOutput(sources, static (spc, source) =>
+        {
+            if (source is not null) spc.AddSource(source.HintName, source.Text);
+        });
+    }
+
+    internal sealed record Shell(string Namespace, EquatableArray<ContainingType> ContainingTypes, string Name, double Dt, bool FanOut)
+    {
+        public string FullName => string.Join(".", new[] { Namespace }.Where(s => s.Length > 0).Concat(ContainingTypes.Select(c => c.Name)).Concat(new[] { Name }));
+    }
+
+    internal sealed record Extracted(Result<EncoderSpec> Result, Shell? Shell)
+    {
+        public static Extracted From(INamedTypeSymbol type, AttributeData attribute, System.Threading.CancellationToken ct)
+        {
+            var result = ModelExtractor.ExtractEncoder(type, attribute, ct);
+            Shell? shell = null;
+            if (result.Value is null && ModelExtractor.CanHostBuiltIns(type, ct, out var containing, "Dt", "Time", "Steps", "Index"))
+            {
+                double dt = attribute.NamedArguments.FirstOrDefault(kv => kv.Key == "Dt").Value.Value is float f ? f : 1.0;
+                bool fanOut = attribute.NamedArguments.Any(kv => kv.Key == "FanOut");
+                string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+                shell = new Shell(ns, containing, type.Name, dt, fanOut);
+            }
+            return new Extracted(result, shell);
+        }
+    }
+
+    internal sealed record Planned(EncoderPlan? Plan, Shell? Shell);
+}
