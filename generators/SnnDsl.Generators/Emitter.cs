@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using SnnDsl.Model;
 using SnnDsl.Model.Ir;
 using SnnDsl.Model.Symbolic;
 
@@ -25,6 +26,10 @@ internal static class Emitter
         if (float.IsNaN(f)) return "float.NaN";
         return f.ToString("R", CultureInfo.InvariantCulture) + "f";
     }
+
+    /// <summary>Reads a parameter from the model; bool options become 1 or 0.</summary>
+    internal static string ParamRead(EquatableArray<ParamSpec> parameters, string name, string suffix) =>
+        parameters.Any(p => p.Name == name && p.IsBool) ? $"(model.{name} ? 1{suffix} : 0{suffix})" : $"model.{name}";
 
     public static string HintName(ModelSpec m) => m.FullName + ".Neuron.g.cs";
 
@@ -193,13 +198,13 @@ internal static class Emitter
         w.WriteLine("Neurons = neurons;");
         w.WriteLine("Dt = step;");
         w.WriteLine("_size = checked(batch * neurons);");
-        foreach (var p in plan.KernelParameters) w.WriteLine($"_p_{p} = model.{p};");
+        foreach (var p in plan.KernelParameters) w.WriteLine($"_p_{p} = {ParamRead(plan.Model.Parameters, p, "f")};");
         if (plan.KernelUsesDt) w.WriteLine("_dt = step;");
         w.WriteLine();
         w.WriteLine("// Constants, computed once in double precision.");
         w.WriteLine("{");
         w.Indent++;
-        foreach (var p in m.Parameters) w.WriteLine($"double {p.Name} = model.{p.Name};");
+        foreach (var p in m.Parameters) w.WriteLine($"double {p.Name} = {ParamRead(m.Parameters, p.Name, ".0")};");
         w.WriteLine("double Dt = step;");
         foreach (var step in plan.Constants)
         {
@@ -402,7 +407,7 @@ internal static class Emitter
             w.WriteLine();
             w.WriteLine("// Reset the neurons that fired.");
             foreach (var r in plan.Resets)
-                w.WriteLine($"{r.State} = {KernelPrinter.Print(new Cond(new Sym(SymKind.Local, "_spike"), r.Value, new Sym(SymKind.State, r.State)))};");
+                w.WriteLine($"{r.State} = {KernelPrinter.Math}.Select(_spike, {KernelPrinter.Print(r.Value)}, {r.State});");
         }
         w.WriteLine($"Spiked = {KernelPrinter.Math}.ToFloat(_spike);");
         w.WriteLine(Store("Spiked", "_r_spikes", "_o"));

@@ -167,19 +167,24 @@ internal static class EncoderEmitter
             w.WriteLine("Outputs = checked(features * _fanOut);");
         }
         else w.WriteLine("Outputs = features;");
-        foreach (var p in plan.KernelParameters) w.WriteLine($"_p_{p} = model.{p};");
+        foreach (var p in plan.KernelParameters) w.WriteLine($"_p_{p} = {Emitter.ParamRead(plan.Model.Parameters, p, "f")};");
         if (plan.UsesDt) w.WriteLine("_dt = step;");
         w.WriteLine();
         w.WriteLine("// Constants, computed once in double precision.");
         w.WriteLine("{");
         w.Indent++;
-        foreach (var p in m.Parameters) w.WriteLine($"double {p.Name} = model.{p.Name};");
+        foreach (var p in m.Parameters) w.WriteLine($"double {p.Name} = {Emitter.ParamRead(m.Parameters, p.Name, ".0")};");
         w.WriteLine("double Dt = step;");
         foreach (var step in plan.Constants)
         {
             if (step.Constant is not { } c) continue;
             w.WriteLine($"// {c.Comment}");
             w.WriteLine($"double {c.Name} = {DoublePrinter.Print(c.Value)};");
+        }
+        foreach (var r in plan.LayerRequires)
+        {
+            w.WriteLine($"if (!({DoublePrinter.Print(r.Condition)}))");
+            w.WriteLine($"    throw new global::System.ArgumentException(\"{m.Name}: {Escape(r.Message).Replace("{{", "{").Replace("}}", "}")}\", nameof(model));");
         }
         foreach (var c in plan.KernelConstants) w.WriteLine($"_c{c} = (float){c};");
         foreach (var init in plan.Initials) w.WriteLine($"_c{init.Name} = (float)({DoublePrinter.Print(init.Value)});");
@@ -225,7 +230,7 @@ internal static class EncoderEmitter
         w.WriteLine($"    throw new global::System.ArgumentException($\"{x} must hold [batch, features] = [{{Batch}}, {{Features}}] = {{Batch * Features}} values, but holds {{{x}.Length}}.\", nameof({x}));");
         w.WriteLine("if (spikes.Length != (long)steps * Batch * Outputs)");
         w.WriteLine("    throw new global::System.ArgumentException($\"spikes must hold [steps, batch, outputs] = [{steps}, {Batch}, {Outputs}] = {(long)steps * Batch * Outputs} values, but holds {spikes.Length}.\", nameof(spikes));");
-        if (m.Requires.Count > 0) w.WriteLine($"Validate({x}, steps, series: false);");
+        if (plan.Requires.Count > 0) w.WriteLine($"Validate({x}, steps, series: false);");
         w.WriteLine($"EncodeCore(steps, {x}, spikes);");
         w.Indent--;
         w.WriteLine("}");
@@ -242,13 +247,13 @@ internal static class EncoderEmitter
         w.WriteLine($"    throw new global::System.ArgumentException($\"{x} must hold [steps, batch, features] = [{{steps}}, {{Batch}}, {{Features}}] = {{(long)steps * Batch * Features}} values, but holds {{{x}.Length}}.\", nameof({x}));");
         w.WriteLine("if (spikes.Length != (long)steps * Batch * Outputs)");
         w.WriteLine("    throw new global::System.ArgumentException($\"spikes must hold [steps, batch, outputs] = [{steps}, {Batch}, {Outputs}] = {(long)steps * Batch * Outputs} values, but holds {spikes.Length}.\", nameof(spikes));");
-        if (m.Requires.Count > 0) w.WriteLine($"Validate({x}, steps, series: true);");
+        if (plan.Requires.Count > 0) w.WriteLine($"Validate({x}, steps, series: true);");
         w.WriteLine($"RunCore(steps, {x}, spikes);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
 
-        if (m.Requires.Count > 0) WriteValidate(w, plan);
+        if (plan.Requires.Count > 0) WriteValidate(w, plan);
         WriteCore(w, plan, series: false);
         w.WriteLine();
         WriteCore(w, plan, series: true);
@@ -264,11 +269,13 @@ internal static class EncoderEmitter
         w.WriteLine($"private void Validate(global::System.ReadOnlySpan<float> _x, int _steps, bool series)");
         w.WriteLine("{");
         w.Indent++;
-        foreach (var p in plan.KernelParameters) w.WriteLine($"var {p} = _p_{p};");
-        foreach (var c in plan.KernelConstants) w.WriteLine($"var {c} = _c{c};");
-        if (plan.UsesDt) w.WriteLine("var Dt = _dt;");
-        w.WriteLine("var Steps = (float)_steps;");
-        foreach (var l in plan.Literals) w.WriteLine($"var {l.Name} = {Emitter.FloatLiteral(l.Value)};");
+        var names = Used(plan.Requires.Select(r => r.Condition));
+        foreach (var p in plan.KernelParameters.Where(names.Contains)) w.WriteLine($"var {p} = _p_{p};");
+        foreach (var c in plan.KernelConstants.Where(names.Contains)) w.WriteLine($"var {c} = _c{c};");
+        if (names.Contains("Dt")) w.WriteLine("var Dt = _dt;");
+        if (names.Contains("Steps")) w.WriteLine("var Steps = (float)_steps;");
+        var used = Used(plan.Requires.Select(r => r.Condition));
+        foreach (var l in plan.Literals.Where(l => used.Contains(l.Name))) w.WriteLine($"var {l.Name} = {Emitter.FloatLiteral(l.Value)};");
         w.WriteLine("int _perFrame = Batch * Features;");
         w.WriteLine("for (int _k = 0; _k < _x.Length; _k++)");
         w.WriteLine("{");
@@ -292,6 +299,15 @@ internal static class EncoderEmitter
         w.WriteLine();
     }
 
+    /// <summary>Names of the symbols the expressions read.</summary>
+    private static HashSet<string> Used(IEnumerable<Expr> expressions)
+    {
+        var set = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var e in expressions)
+            foreach (var s in SnnDsl.Model.Symbolic.Algebra.Symbols(e)) set.Add(s.Name);
+        return set;
+    }
+
     private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("{", "{{").Replace("}", "}}");
 
     private static void WriteCore(IndentedTextWriter w, EncoderPlan plan, bool series)
@@ -307,7 +323,7 @@ internal static class EncoderEmitter
         w.WriteLine("int _n = Batch * Outputs;");
         if (series) w.WriteLine("int _perFrame = Batch * Features;");
         w.WriteLine("int _i = 0;");
-        if (m.Uniforms.Count > 0) w.WriteLine("ulong _e0 = (ulong)(FirstSample * Outputs);");
+        if (m.Uniforms.Count > 0) w.WriteLine("ulong _elem0 = (ulong)(FirstSample * Outputs);");
         for (int k = 0; k < m.Uniforms.Count; k++)
             w.WriteLine($"ulong _key_{m.Uniforms[k]} = {Random}.StreamKey(Seed, {k});");
         w.WriteLine($"ref float _r_x = ref {Marshal}.GetReference(_x);");
@@ -341,16 +357,17 @@ internal static class EncoderEmitter
         w.WriteLine(vector ? "// SIMD body: Vector<float>.Count output channels at a time." : "// Scalar tail: the remaining channels, same statements.");
         w.WriteLine("{");
         w.Indent++;
-        foreach (var p in plan.KernelParameters) w.WriteLine($"var {p} = {Broadcast("_p_" + p)};");
-        foreach (var c in plan.KernelConstants) w.WriteLine($"var {c} = {Broadcast("_c" + c)};");
-        if (plan.UsesDt) w.WriteLine($"var Dt = {Broadcast("_dt")};");
-        if (plan.UsesSteps) w.WriteLine($"var Steps = {Broadcast("(float)_steps")};");
-        foreach (var l in plan.Literals) w.WriteLine($"var {l.Name} = {Broadcast(Emitter.FloatLiteral(l.Value))};");
+        var names = Used(plan.Body.Select(s => s.Value).Concat(plan.Commit.Select(c => c.Value)).Append(plan.Emit));
+        foreach (var p in plan.KernelParameters.Where(names.Contains)) w.WriteLine($"var {p} = {Broadcast("_p_" + p)};");
+        foreach (var c in plan.KernelConstants.Where(names.Contains)) w.WriteLine($"var {c} = {Broadcast("_c" + c)};");
+        if (names.Contains("Dt")) w.WriteLine($"var Dt = {Broadcast("_dt")};");
+        if (names.Contains("Steps")) w.WriteLine($"var Steps = {Broadcast("(float)_steps")};");
+        foreach (var l in plan.Literals.Where(l => names.Contains(l.Name))) w.WriteLine($"var {l.Name} = {Broadcast(Emitter.FloatLiteral(l.Value))};");
         if (m.Uniforms.Count > 0) w.WriteLine($"var _shape = {(vector ? Vec + ".Zero" : "0f")};");
         w.WriteLine(vector ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)" : "for (; _i < _n; _i++)");
         w.WriteLine("{");
         w.Indent++;
-        if (plan.UsesIndex)
+        if (names.Contains("Index"))
             w.WriteLine(vector ? $"var Index = {Fan}.IndexInGroup(_i, _fanOut);" : "var Index = (float)(_i % _fanOut);");
         foreach (var s in m.States) w.WriteLine($"var {s.Name} = {Broadcast("_c_init_" + s.Name)};");
         if (!series) w.WriteLine($"var {m.Input} = {LoadInput("")};");
@@ -366,9 +383,9 @@ internal static class EncoderEmitter
         w.Indent++;
         w.WriteLine("nuint _o = (nuint)((long)_t * _n + _i);");
         if (series) w.WriteLine($"var {m.Input} = {LoadInput("(long)_t * _perFrame + ")};");
-        if (plan.UsesTime) w.WriteLine($"var Time = {Broadcast("(float)_t")};");
+        if (names.Contains("Time")) w.WriteLine($"var Time = {Broadcast("(float)_t")};");
         foreach (var u in m.Uniforms)
-            w.WriteLine($"var {u} = {Random}.Uniform(_key_{u}, _e0 + (ulong)_i, (ulong)_t, _shape);");
+            w.WriteLine($"var {u} = {Random}.Uniform(_key_{u}, _elem0 + (ulong)_i, (ulong)_t, _shape);");
         foreach (var s in inner)
         {
             if (s.Comment.Length > 0) w.WriteLine("// " + s.Comment);

@@ -331,7 +331,7 @@ internal static partial class Lower
 
         private Expr Substitute(Expr e) => Algebra.Rewrite(e, n => n is Sym { Kind: SymKind.Local } s && _localToConstant.TryGetValue(s.Name, out var c) ? c : null);
 
-        private static bool IsInvariant(Expr e) => !Algebra.DependsOnKind(e, SymKind.State, SymKind.Input, SymKind.Spiked, SymKind.Local,
+        private static bool IsInvariant(Expr e) => !Algebra.DependsOnKind(e, SymKind.State, SymKind.Input, SymKind.Spiked, SymKind.Local, SymKind.LocalMask,
             SymKind.Uniform, SymKind.Time, SymKind.Steps, SymKind.Index);
 
         private static bool IsLeaf(Expr e) => e is Num or Sym;
@@ -342,7 +342,7 @@ internal static partial class Lower
             foreach (var s in body)
             {
                 Expr v = Algebra.Simplify(Substitute(s.Value));
-                if (IsInvariant(v))
+                if (IsInvariant(v) && !KernelPrinter.IsMask(v))
                 {
                     // The whole statement is a constant: compute it once per layer.
                     string name = IsLeaf(v) ? "" : HoistConstant(v, s.Name);
@@ -356,7 +356,8 @@ internal static partial class Lower
 
         private Expr Hoist(Expr e)
         {
-            if (IsInvariant(e)) return IsLeaf(e) ? e : Hoisted(HoistConstant(e, null));
+            // Conditions stay in the kernel (constants are numbers); their operands may still be hoisted.
+            if (IsInvariant(e) && !KernelPrinter.IsMask(e)) return IsLeaf(e) ? e : Hoisted(HoistConstant(e, null));
             return e switch
             {
                 Unary u => u with { Operand = Hoist(u.Operand) },
@@ -420,7 +421,7 @@ internal static partial class Lower
                 var local = Local(name);
                 int first = body.FindIndex(s => Algebra.DependsOn(s.Value, _ => true) && Contains(s.Value, best));
                 var rewritten = body.Select(s => s with { Value = Algebra.Rewrite(s.Value, n => n.Equals(best) ? local : null) }).ToList();
-                rewritten.Insert(first, new Stmt(name, best, Infix.Print(best)));
+                rewritten.Insert(first, new Stmt(name, best, Brief(best)));
                 body = rewritten;
             }
         }
@@ -437,6 +438,13 @@ internal static partial class Lower
                 map.TryGetValue(Local(s.Name), out var renamed) ? ((Sym)renamed).Name : s.Name,
                 Algebra.Substitute(s.Value, map),
                 s.Comment)).ToList();
+        }
+
+        /// <summary>The expression as a comment, or nothing when it is too long to help a reader.</summary>
+        private static string Brief(Expr e)
+        {
+            string text = Infix.Print(e);
+            return text.Length <= 100 ? text : "";
         }
 
         private static bool Contains(Expr e, Expr part)

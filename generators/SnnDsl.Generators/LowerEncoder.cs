@@ -32,7 +32,8 @@ internal sealed record EncoderPlan(
     EquatableArray<EncoderStmt> Body,
     EquatableArray<Stmt> Commit,
     Expr Emit,
-    EquatableArray<RequirePlan> Requires);
+    EquatableArray<RequirePlan> Requires,
+    EquatableArray<RequirePlan> LayerRequires);
 
 internal static partial class Lower
 {
@@ -40,19 +41,74 @@ internal static partial class Lower
 
     private sealed partial class Builder
     {
+        private static bool IsStepVariant(Expr e, HashSet<string> stepLocals) =>
+            Algebra.DependsOn(e, y => y.Kind is SymKind.State or SymKind.Uniform or SymKind.Time
+                || (y.Kind is SymKind.Local or SymKind.LocalMask && stepLocals.Contains(y.Name)));
+
+        /// <summary>
+        /// Loop-invariant code motion over time: inside per-step statements, every largest
+        /// sub-expression that does not change from step to step (it reads only the input,
+        /// parameters and Index) is bound to a per-element local, computed once before the time loop.
+        /// </summary>
+        private static List<Stmt> HoistPerElement(List<Stmt> body)
+        {
+            var stepLocals = new HashSet<string>(StringComparer.Ordinal);
+            var bound = new Dictionary<Expr, string>();
+            var result = new List<Stmt>();
+            foreach (var s in body)
+            {
+                if (!IsStepVariant(s.Value, stepLocals))
+                {
+                    result.Add(s);
+                    continue;
+                }
+                Expr Lift(Expr e)
+                {
+                    if (!IsStepVariant(e, stepLocals) && e is not (Num or Sym))
+                    {
+                        if (!bound.TryGetValue(e, out var name))
+                        {
+                            name = $"_pe{bound.Count}";
+                            bound[e] = name;
+                            result.Add(new Stmt(name, e, Brief(e) is { Length: > 0 } text ? "per element: " + text : "per element"));
+                        }
+                        return KernelPrinter.IsMask(e) ? new Sym(SymKind.LocalMask, name) : Local(name);
+                    }
+                    return e switch
+                    {
+                        Unary u => u with { Operand = Lift(u.Operand) },
+                        Binary b => b with { Left = Lift(b.Left), Right = Lift(b.Right) },
+                        Call c => c with { Args = c.Args.Select(Lift).ToEquatableArray() },
+                        Cond c => new Cond(Lift(c.Test), Lift(c.IfTrue), Lift(c.IfFalse)),
+                        _ => e,
+                    };
+                }
+                result.Add(s with { Value = Lift(s.Value) });
+                stepLocals.Add(s.Name);
+            }
+            return result;
+        }
+
         public EncoderPlan BuildEncoder(EncoderSpec e)
         {
             // The spike is computed from the state at the start of the step; then the state advances.
-            Let("_emit", e.Emit, $"{e.EmitMember}: {e.Emit}");
+            string emitText = Infix.Print(e.Emit);
+            Let("_emit", e.Emit, emitText.Length <= 100 ? $"{e.EmitMember}: {emitText}" : $"{e.EmitMember} (see the model)");
             foreach (var s in e.States)
                 Let("_next_" + s.Name, s.Equation, $"{s.Name}[t + 1] = {s.Equation}");
 
             var body = HoistStatements(_body);
             var commit = e.States.Select(s => new Stmt(s.Name, Substitute(Local("_next_" + s.Name)), "")).ToList();
             Expr emit = Substitute(Local("_emit"));
-            var requires = e.Requires.Select(r => new RequirePlan(Hoist(Algebra.Simplify(r.Condition)), r.Message)).ToList();
+            // Preconditions on parameters alone are checked once, at construction (in double precision);
+            // the others per input element, in the kernel's float arithmetic.
+            var layerRequires = e.Requires.Where(r => !Algebra.DependsOnKind(r.Condition, SymKind.Input, SymKind.Steps))
+                .Select(r => new RequirePlan(Algebra.Simplify(r.Condition), r.Message)).ToList();
+            var requires = e.Requires.Where(r => Algebra.DependsOnKind(r.Condition, SymKind.Input, SymKind.Steps))
+                .Select(r => new RequirePlan(Hoist(Algebra.Simplify(r.Condition)), r.Message)).ToList();
 
             body = EliminateCommonSubexpressions(body);
+            body = HoistPerElement(body);
 
             var literals = new SortedDictionary<string, double>(StringComparer.Ordinal);
             Expr Lit(Expr x) => Algebra.Rewrite(x, n =>
@@ -75,8 +131,8 @@ internal static partial class Lower
             foreach (var s in body)
             {
                 bool step = Algebra.DependsOn(s.Value, y => y.Kind is SymKind.State or SymKind.Uniform or SymKind.Time
-                    || (y.Kind == SymKind.Local && stepLocals.Contains(y.Name)));
-                bool input = Algebra.DependsOn(s.Value, y => y.Kind == SymKind.Input || (y.Kind == SymKind.Local && inputLocals.Contains(y.Name)));
+                    || (y.Kind is SymKind.Local or SymKind.LocalMask && stepLocals.Contains(y.Name)));
+                bool input = Algebra.DependsOn(s.Value, y => y.Kind == SymKind.Input || (y.Kind is SymKind.Local or SymKind.LocalMask && inputLocals.Contains(y.Name)));
                 if (step) stepLocals.Add(s.Name);
                 if (input) inputLocals.Add(s.Name);
                 placed.Add(new EncoderStmt(s.Name, s.Value, s.Comment, StaticInvariant: !step, SeriesInvariant: !step && !input));
@@ -108,7 +164,8 @@ internal static partial class Lower
                 placed.ToEquatableArray(),
                 commit.ToEquatableArray(),
                 emit,
-                requires.ToEquatableArray());
+                requires.ToEquatableArray(),
+                layerRequires.ToEquatableArray());
         }
     }
 }

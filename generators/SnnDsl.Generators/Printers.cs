@@ -41,7 +41,7 @@ internal static class KernelPrinter
                 if (p) sb.Append(')');
                 return;
             case Unary { Op: UnOp.Not } not:
-                Call(sb, "Not", not.Operand);
+                Call(sb, "Not", AsMask(not.Operand));
                 return;
             case Binary b when b.Op is BinOp.Add or BinOp.Sub or BinOp.Mul or BinOp.Div:
                 {
@@ -61,7 +61,8 @@ internal static class KernelPrinter
                         BinOp.Lt => "Lt", BinOp.Le => "Le", BinOp.Gt => "Gt", BinOp.Ge => "Ge",
                         BinOp.Eq => "Eq", BinOp.Ne => "Ne", BinOp.And => "And", _ => "Or",
                     };
-                    Call(sb, name, b.Left, b.Right);
+                    if (b.IsLogical) Call(sb, name, AsMask(b.Left), AsMask(b.Right));
+                    else Call(sb, name, b.Left, b.Right);
                     return;
                 }
             case Call c:
@@ -72,12 +73,23 @@ internal static class KernelPrinter
                     return;
                 }
             case Cond c:
-                Call(sb, "Select", c.Test, c.IfTrue, c.IfFalse);
+                Call(sb, "Select", AsMask(c.Test), c.IfTrue, c.IfFalse);
+                return;
+            case IsSet s:
+                Call(sb, "IsSet", s.Value);
                 return;
             default:
                 throw new InvalidOperationException(e.GetType().Name);
         }
     }
+
+    /// <summary>A float used as a condition (a bool option, read as 1/0) becomes the mask "non-zero".</summary>
+    private static Expr AsMask(Expr e) => IsMask(e) ? e : new IsSet(e);
+
+    internal static bool IsMask(Expr e) => e is Binary { IsComparison: true } or Binary { IsLogical: true } or Unary { Op: UnOp.Not } or Sym { Kind: SymKind.LocalMask };
+
+    /// <summary>Printer-only node: the mask of a float being non-zero.</summary>
+    private sealed record IsSet(Expr Value) : Expr;
 
     private static void Call(StringBuilder sb, string name, params Expr[] args)
     {
@@ -101,6 +113,14 @@ internal static class DoublePrinter
         return sb.ToString();
     }
 
+    private static void WriteCondition(StringBuilder sb, Expr e, int minPrec)
+    {
+        if (KernelPrinter.IsMask(e)) { Write(sb, e, minPrec); return; }
+        sb.Append('(');
+        Write(sb, e, 0);
+        sb.Append(" != 0.0)");
+    }
+
     public static string Literal(double v)
     {
         if (double.IsPositiveInfinity(v)) return "double.PositiveInfinity";
@@ -120,9 +140,19 @@ internal static class DoublePrinter
         {
             case Num n: sb.Append(Literal(n.Value)); break;
             case Sym s: sb.Append(s.Name); break;
+            case Unary { Op: UnOp.Not } not when !KernelPrinter.IsMask(not.Operand):
+                sb.Append('(');
+                Write(sb, not.Operand, 0);
+                sb.Append(" == 0.0)");
+                break;
             case Unary u:
                 sb.Append(u.Op == UnOp.Neg ? "-" : "!");
                 Write(sb, u.Operand, 9);
+                break;
+            case Binary b when b.IsLogical:
+                WriteCondition(sb, b.Left, prec);
+                sb.Append(' ').Append(Infix.OpText(b.Op)).Append(' ');
+                WriteCondition(sb, b.Right, prec + 1);
                 break;
             case Binary b:
                 Write(sb, b.Left, prec);
@@ -152,6 +182,14 @@ internal static class DoublePrinter
                     Write(sb, c.Args[i], 0);
                 }
                 sb.Append(')');
+                break;
+            case Cond c when !KernelPrinter.IsMask(c.Test):
+                sb.Append('(');
+                Write(sb, c.Test, 0);
+                sb.Append(" != 0.0) ? ");
+                Write(sb, c.IfTrue, 2);
+                sb.Append(" : ");
+                Write(sb, c.IfFalse, 1);
                 break;
             case Cond c:
                 Write(sb, c.Test, 2);

@@ -339,15 +339,17 @@ internal static partial class ModelExtractor
                 string name = p.Identifier.ValueText;
                 var symbol = ctor?.Parameters.FirstOrDefault(x => x.Name == name);
                 if (symbol is null) continue;
-                if (symbol.Type.SpecialType != SpecialType.System_Single)
+                bool isBool = symbol.Type.SpecialType == SpecialType.System_Boolean;
+                if (symbol.Type.SpecialType != SpecialType.System_Single && !isBool)
                 {
                     Report(DiagnosticDescriptors.NonFloatMember, (SyntaxNode?)p.Type ?? p, "Parameter", name, symbol.Type.ToDisplayString());
                     continue;
                 }
-                double? def = symbol.HasExplicitDefaultValue && symbol.ExplicitDefaultValue is float f ? f : null;
+                double? def = !symbol.HasExplicitDefaultValue ? null
+                    : symbol.ExplicitDefaultValue switch { float f => f, bool b => b ? 1 : 0, _ => null };
                 var learnable = Find(symbol, AttributeNames.Learnable);
                 _declarations[name] = p;
-                _params[name] = new ParamSpec(name, def, learnable is not null, learnable is not null && Named(learnable, "Shared", false));
+                _params[name] = new ParamSpec(name, def, learnable is not null, learnable is not null && Named(learnable, "Shared", false), isBool);
             }
         }
 

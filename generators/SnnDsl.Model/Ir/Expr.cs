@@ -19,6 +19,8 @@ internal enum SymKind
     Spiked,
     /// <summary>A per-step temporary introduced by lowering.</summary>
     Local,
+    /// <summary>A temporary holding a condition (bool in scalar code, a lane mask in vector code).</summary>
+    LocalMask,
     /// <summary>A constant resolved once per layer (depends only on parameters and Dt).</summary>
     Hoisted,
     /// <summary>A numeric literal bound to a named kernel constant by lowering.</summary>

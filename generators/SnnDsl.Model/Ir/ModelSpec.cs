@@ -11,8 +11,8 @@ internal enum DynamicsKind { Derivative, Next }
 /// <summary>A type that contains the model (for nested declarations), outermost first.</summary>
 internal sealed record ContainingType(string Keyword, string Name);
 
-/// <summary>A model parameter: a <c>float</c> primary-constructor parameter.</summary>
-internal sealed record ParamSpec(string Name, double? Default, bool Learnable, bool Shared);
+/// <summary>A model parameter: a <c>float</c> (or, for options, <c>bool</c>, read as 1/0) primary-constructor parameter.</summary>
+internal sealed record ParamSpec(string Name, double? Default, bool Learnable, bool Shared, bool IsBool = false);
 
 /// <summary>A state variable with its initial value (an expression of parameters and Dt) and its dynamics.</summary>
 internal sealed record StateSpec(string Name, Expr Initial, DynamicsKind Dynamics, Expr Equation, string EquationMember);
