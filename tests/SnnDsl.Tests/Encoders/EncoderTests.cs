@@ -221,6 +221,33 @@ public class EncoderTests
         Assert.NotEqual(whole, other);
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void Splitting_a_batch_over_threads_gives_the_single_thread_spikes(int threads)
+    {
+        const int batch = 24, features = 50, steps = 12;
+        var rnd = new Random(4);
+        var x = Enumerable.Range(0, batch * features).Select(_ => (float)rnd.NextDouble()).ToArray();
+        var reference = Encode(new Rate(Gain: 0.8f).CreateLayer(batch, features, seed: 2024), x, steps);
+
+        // Each thread encodes a contiguous sub-batch, told its first sample; results land in [T, B, F].
+        var combined = new float[reference.Length];
+        int per = (batch + threads - 1) / threads;
+        System.Threading.Tasks.Parallel.For(0, threads, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
+        {
+            int first = k * per, count = Math.Min(per, batch - first);
+            if (count <= 0) return;
+            var enc = new Rate(Gain: 0.8f).CreateLayer(count, features, seed: 2024);
+            enc.FirstSample = first;
+            var part = Encode(enc, x.AsSpan(first * features, count * features).ToArray(), steps);
+            for (int t = 0; t < steps; t++)
+                Array.Copy(part, t * count * features, combined, (t * batch + first) * features, count * features);
+        });
+        Assert.Equal(reference, combined);
+    }
+
     [Fact]
     public void Simd_body_and_scalar_tail_draw_identical_numbers()
     {
