@@ -235,6 +235,7 @@ internal static class Emitter
                 }
             }
         }
+        WriteFiniteGuards(w, m.Name, plan.KernelConstants, plan.Constants);
         foreach (var c in plan.KernelConstants) w.WriteLine($"_c{c} = (float){c};");
         foreach (var init in plan.Initials) w.WriteLine($"_c{init.Name} = (float)({DoublePrinter.Print(init.Value)});");
         w.Indent--;
@@ -246,6 +247,21 @@ internal static class Emitter
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
+    }
+
+    /// <summary>
+    /// Refuses parameters that make a per-step constant infinite or NaN (a zero time constant, a
+    /// division by zero), naming the constant and its formula, instead of simulating NaNs.
+    /// </summary>
+    internal static void WriteFiniteGuards(IndentedTextWriter w, string model, IEnumerable<string> used, IEnumerable<ConstantStep> constants)
+    {
+        var formulas = constants.Where(c => c.Constant is not null).ToDictionary(c => c.Constant!.Name, c => c.Constant!.Value);
+        foreach (var c in used)
+        {
+            string formula = formulas.TryGetValue(c, out var f) ? Infix.Print(f) : "the exact propagator";
+            w.WriteLine($"if (!double.IsFinite({c}))");
+            w.WriteLine($"    throw new global::System.ArgumentException($\"{model}: the per-step constant {formula.Replace("\"", "'").Replace("{", "(").Replace("}", ")")} is {{{c}}} with these parameters at Dt = {{step}} ms (a zero time constant or a division by zero?).\", nameof(model));");
+        }
     }
 
     private static void WriteProperties(IndentedTextWriter w, KernelPlan plan)

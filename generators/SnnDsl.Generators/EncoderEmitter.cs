@@ -186,6 +186,7 @@ internal static class EncoderEmitter
             w.WriteLine($"if (!({DoublePrinter.Print(r.Condition)}))");
             w.WriteLine($"    throw new global::System.ArgumentException(\"{m.Name}: {Escape(r.Message).Replace("{{", "{").Replace("}}", "}")}\", nameof(model));");
         }
+        Emitter.WriteFiniteGuards(w, m.Name, plan.KernelConstants, plan.Constants);
         foreach (var c in plan.KernelConstants) w.WriteLine($"_c{c} = (float){c};");
         foreach (var init in plan.Initials) w.WriteLine($"_c{init.Name} = (float)({DoublePrinter.Print(init.Value)});");
         w.Indent--;

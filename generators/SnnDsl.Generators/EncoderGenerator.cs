@@ -43,45 +43,53 @@ public sealed class EncoderGenerator : IIncrementalGenerator
         });
 
         var plans = extracted
-            .Select(static (e, _) => e.Result.Value is { } model ? new Planned(Lower.RunEncoder(model), e.Shell) : new Planned(null, e.Shell))
+            .Select(static (e, _) => Guard.Run(e.Where, e.Name, () => e.Result.Value is { } model ? Lower.RunEncoder(model) : null,
+                (plan, failure) => new Planned(plan, e.Shell, failure, e.Where)))
             .WithTrackingName(Stages.Lower);
 
         var sources = plans
             .Select(static (p, _) => p.Plan is { } plan
-                ? new NeuronGenerator.Source(EncoderEmitter.HintName(plan.Model.FullName), EncoderEmitter.Emit(plan))
-                : p.Shell is { } shell
-                    ? new NeuronGenerator.Source(EncoderEmitter.HintName(shell.FullName),
-                        EncoderEmitter.EmitBuiltInsOnly(shell.Namespace, shell.ContainingTypes.ToList(), shell.Name, shell.Dt, shell.FanOut))
-                    : null)
+                ? Guard.Run(p.Where, plan.Model.Name,
+                    () => new NeuronGenerator.Source(EncoderEmitter.HintName(plan.Model.FullName), EncoderEmitter.Emit(plan), null),
+                    (source, failure) => source ?? ShellSource(p.Shell, failure))
+                : ShellSource(p.Shell, p.Failure))
             .WithTrackingName(Stages.Emit);
 
         context.RegisterSourceOutput(sources, static (spc, source) =>
         {
-            if (source is not null) spc.AddSource(source.HintName, source.Text);
+            if (source is null) return;
+            if (source.Failure is { } failure) spc.ReportDiagnostic(failure.ToDiagnostic());
+            if (source.Text.Length > 0) spc.AddSource(source.HintName, source.Text);
         });
     }
+
+    private static NeuronGenerator.Source? ShellSource(Shell? shell, DiagnosticInfo? failure) =>
+        shell is null
+            ? (failure is null ? null : new NeuronGenerator.Source("", "", failure))
+            : new NeuronGenerator.Source(EncoderEmitter.HintName(shell.FullName),
+                EncoderEmitter.EmitBuiltInsOnly(shell.Namespace, shell.ContainingTypes.ToList(), shell.Name, shell.Dt, shell.FanOut), failure);
 
     internal sealed record Shell(string Namespace, EquatableArray<ContainingType> ContainingTypes, string Name, double Dt, bool FanOut)
     {
         public string FullName => string.Join(".", new[] { Namespace }.Where(s => s.Length > 0).Concat(ContainingTypes.Select(c => c.Name)).Concat(new[] { Name }));
     }
 
-    internal sealed record Extracted(Result<EncoderSpec> Result, Shell? Shell)
+    internal sealed record Extracted(Result<EncoderSpec> Result, Shell? Shell, LocationInfo? Where, string Name)
     {
         public static Extracted From(INamedTypeSymbol type, AttributeData attribute, System.Threading.CancellationToken ct)
         {
             var result = ModelExtractor.ExtractEncoder(type, attribute, ct);
             Shell? shell = null;
-            if (result.Value is null && ModelExtractor.CanHostBuiltIns(type, ct, out var containing, "Dt", "Time", "Steps", "Index"))
+            if (ModelExtractor.CanHostBuiltIns(type, ct, out var containing, "Dt", "Time", "Steps", "Index"))
             {
                 double dt = attribute.NamedArguments.FirstOrDefault(kv => kv.Key == "Dt").Value.Value is float f ? f : 1.0;
                 bool fanOut = attribute.NamedArguments.Any(kv => kv.Key == "FanOut");
                 string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
                 shell = new Shell(ns, containing, type.Name, dt, fanOut);
             }
-            return new Extracted(result, shell);
+            return new Extracted(result, shell, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name);
         }
     }
 
-    internal sealed record Planned(EncoderPlan? Plan, Shell? Shell);
+    internal sealed record Planned(EncoderPlan? Plan, Shell? Shell, DiagnosticInfo? Failure, LocationInfo? Where);
 }

@@ -44,22 +44,29 @@ public sealed class NeuronGenerator : IIncrementalGenerator
         });
 
         var plans = extracted
-            .Select(static (e, _) => e.Result.Value is { } model ? new Planned(Lower.Run(model), e.Shell) : new Planned(null, e.Shell))
+            .Select(static (e, _) => Guard.Run(e.Where, e.Name, () => e.Result.Value is { } model ? Lower.Run(model) : null,
+                (plan, failure) => new Planned(plan, e.Shell, failure, e.Where)))
             .WithTrackingName(Stages.Lower);
 
         var sources = plans
             .Select(static (p, _) => p.Plan is { } plan
-                ? new Source(Emitter.HintName(plan.Model), Emitter.Emit(plan))
-                : p.Shell is { } shell
-                    ? new Source(shell.FullName + ".Neuron.g.cs", Emitter.EmitBuiltInsOnly(shell.Namespace, shell.ContainingTypes.ToList(), shell.Name, shell.Dt))
-                    : null)
+                ? Guard.Run(p.Where, plan.Model.Name, () => new Source(Emitter.HintName(plan.Model), Emitter.Emit(plan), null),
+                    (source, failure) => source ?? ShellSource(p.Shell, failure))
+                : ShellSource(p.Shell, p.Failure))
             .WithTrackingName(Stages.Emit);
 
         context.RegisterSourceOutput(sources, static (spc, source) =>
         {
-            if (source is not null) spc.AddSource(source.HintName, source.Text);
+            if (source is null) return;
+            if (source.Failure is { } failure) spc.ReportDiagnostic(failure.ToDiagnostic());
+            if (source.Text.Length > 0) spc.AddSource(source.HintName, source.Text);
         });
     }
+
+    private static Source? ShellSource(Shell? shell, DiagnosticInfo? failure) =>
+        shell is null
+            ? (failure is null ? null : new Source("", "", failure))
+            : new Source(shell.FullName + ".Neuron.g.cs", Emitter.EmitBuiltInsOnly(shell.Namespace, shell.ContainingTypes.ToList(), shell.Name, shell.Dt), failure);
 
     /// <summary>What the generator needs to add Dt and Spiked to a model that has errors.</summary>
     internal sealed record Shell(string Namespace, EquatableArray<ContainingType> ContainingTypes, string Name, double Dt)
@@ -67,23 +74,24 @@ public sealed class NeuronGenerator : IIncrementalGenerator
         public string FullName => string.Join(".", new[] { Namespace }.Where(s => s.Length > 0).Concat(ContainingTypes.Select(c => c.Name)).Concat(new[] { Name }));
     }
 
-    internal sealed record Extracted(Result<ModelSpec> Result, Shell? Shell)
+    internal sealed record Extracted(Result<ModelSpec> Result, Shell? Shell, LocationInfo? Where, string Name)
     {
         public static Extracted From(INamedTypeSymbol type, AttributeData attribute, System.Threading.CancellationToken ct)
         {
             var result = ModelExtractor.ExtractNeuron(type, attribute, ct);
             Shell? shell = null;
-            if (result.Value is null && ModelExtractor.CanHostBuiltIns(type, ct, out var containing))
+            if (ModelExtractor.CanHostBuiltIns(type, ct, out var containing))
             {
                 double dt = attribute.NamedArguments.FirstOrDefault(kv => kv.Key == "Dt").Value.Value is float f ? f : 1.0;
                 string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
                 shell = new Shell(ns, containing, type.Name, dt);
             }
-            return new Extracted(result, shell);
+            return new Extracted(result, shell, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name);
         }
     }
 
-    internal sealed record Planned(KernelPlan? Plan, Shell? Shell);
+    internal sealed record Planned(KernelPlan? Plan, Shell? Shell, DiagnosticInfo? Failure, LocationInfo? Where);
 
-    internal sealed record Source(string HintName, string Text);
+    /// <summary>A generated file (empty text: none), and the internal failure to report, if any.</summary>
+    internal sealed record Source(string HintName, string Text, DiagnosticInfo? Failure);
 }

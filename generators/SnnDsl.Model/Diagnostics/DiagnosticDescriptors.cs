@@ -95,7 +95,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error("SNN0016",
         "Containing type must be partial",
-        "'{0}' contains the model '{1}' and must be declared partial",
+        "'{0}' contains the model '{1}' and must be declared partial and not generic",
         "The generator adds members to the model, which needs every containing type to be partial.");
 
     public static readonly DiagnosticDescriptor InvalidInitializer = Error("SNN0017",

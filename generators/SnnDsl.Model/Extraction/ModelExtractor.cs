@@ -656,7 +656,7 @@ internal static partial class ModelExtractor
             foreach (var name in _params.Keys)
             {
                 if (Array.IndexOf(ConstructorLocals, name) >= 0)
-                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with a parameter of the generated Layer constructor (model, batch, neurons, dt)");
+                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with a parameter or local of the generated Layer constructor (model, batch, neurons, dt, step)");
             }
             foreach (var name in _inputs)
             {
