@@ -182,6 +182,21 @@ public sealed class IdxTests : IDisposable
     }
 
     [Fact]
+    public void Corrupt_deflate_data_is_reported_as_corrupt_gzip_naming_the_file()
+    {
+        string path = _dir.File("t10k-labels-idx1-ubyte.gz");
+        Idx.WriteLabels(path, Labels, gzip: true);
+        byte[] gz = File.ReadAllBytes(path);
+        gz[10] = 0xFF; // first deflate block header: BFINAL=1, BTYPE=11 (reserved, invalid)
+        File.WriteAllBytes(path, gz);
+
+        var ex = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(path));
+
+        Assert.StartsWith($"{path}: corrupt gzip data (", ex.Message);
+        Assert.IsType<InvalidDataException>(ex.InnerException);
+    }
+
+    [Fact]
     public void Non_positive_dimensions_and_negative_counts_are_rejected()
     {
         string path = _dir.File("dims");
