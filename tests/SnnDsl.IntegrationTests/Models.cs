@@ -60,3 +60,14 @@ public partial record QuadraticAdaptive(float TauW = 50f, float Jump = 0.5f)
     [SpikeWhen] public bool Fires => V >= 10f;
     [OnSpike] public void Reset() { V = -1f; W += Jump; }
 }
+
+/// <summary>A spiking nonlinear neuron integrated with Rk2 that uses tanh, exp and a fractional power.</summary>
+[Neuron(Integrator = Integrator.Rk2, Dt = 0.25f)]
+public partial record TanhPowSpiking(float Gain = 2f, float Threshold = 1.5f)
+{
+    [State] public float V;
+    [Derivative(nameof(V))]
+    public float Dv(float input) => -V + Gain * MathF.Tanh(V) - 0.1f * MathF.Pow(MathF.Abs(V), 1.5f) + 0.05f * MathF.Exp(V) + input;
+    [SpikeWhen] public bool Fires => V >= Threshold;
+    [OnSpike] public void Reset() => V = -1f;
+}
