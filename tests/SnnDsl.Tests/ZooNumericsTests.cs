@@ -210,6 +210,32 @@ public sealed class ZooNumericsTests
     }
 
     [Fact]
+    public void LeakyVariants_EqualTheirOwnRecordsUsedAsScalarReferences()
+    {
+        // The record doubles as a one-neuron reference: set Mem and Spiked, call Step(input), read Fires.
+        var leaky = new Leaky(Beta: 0.8f, Threshold: 0.9f);
+        var zero = new LeakyResetZero(Beta: 0.8f, Threshold: 0.9f);
+        var none = new LeakyNoReset(Beta: 0.8f, Threshold: 0.9f);
+        var l1 = leaky.CreateLayer(1, 1);
+        var l2 = zero.CreateLayer(1, 1);
+        var l3 = none.CreateLayer(1, 1);
+        var s = new float[1];
+        var rng = new Random(5);
+        for (int t = 0; t < 200; t++)
+        {
+            float x = (float)(rng.NextDouble() * 0.6 - 0.05);
+            var xs = new[] { x };
+            leaky.Mem = leaky.Step(x); leaky.Spiked = leaky.Fires ? 1f : 0f;
+            zero.Mem = zero.Step(x); zero.Spiked = zero.Fires ? 1f : 0f;
+            none.Mem = none.Step(x); none.Spiked = none.Fires ? 1f : 0f;
+            l1.Step(xs, s); Assert.Equal(leaky.Spiked, s[0]); Assert.Equal(leaky.Mem, l1.Mem[0]);
+            l2.Step(xs, s); Assert.Equal(zero.Spiked, s[0]); Assert.Equal(zero.Mem, l2.Mem[0]);
+            l3.Step(xs, s); Assert.Equal(none.Spiked, s[0]); Assert.Equal(none.Mem, l3.Mem[0]);
+            Assert.Equal(leaky.Spiked, l1.Spiked[0]);
+        }
+    }
+
+    [Fact]
     public void Leaky_ThresholdIsStrict()
     {
         // mem == thr exactly does not fire (snnTorch's heaviside is x > 0).
@@ -423,6 +449,65 @@ public sealed class ZooNumericsTests
         _out.WriteLine($"last-spike error: {e1:F4} ms (dt), {e2:F4} (dt/2), {e4:F4} (dt/4)");
         Assert.InRange(e1 / e2, 1.8, 2.2);
         Assert.InRange(e2 / e4, 1.8, 2.2);
+    }
+
+    [Fact]
+    public void HodgkinHuxley_OneStep_IsExponentialEulerOnTheRecordsOwnEquations()
+    {
+        // Every HH equation is linear in its own state: dx/dt = a x + b with a = f(1) - f(0) and
+        // b = f(0), where f is the record's own derivative member evaluated with x set to 0 and 1
+        // (the other states held). Exponential Euler: x' = x e^(a dt) + b (e^(a dt) - 1)/a, all states
+        // advanced from the old values. Checked in one step from many states, including V = -40 and
+        // V = -55 mV where the rate functions are 0/0 in the textbook form.
+        float dt = 0.05f;
+        float[] vs = { -90f, -65f, -55f, -40f, -54.99f, -40.01f, -20f, 0f, 25f, 45f };
+        var rng = new Random(3);
+        int n = vs.Length;
+        var layer = new HodgkinHuxley().CreateLayer(1, n, dt);
+        var input = new float[n];
+        var state = new (float V, float M, float H, float N)[n];
+        for (int i = 0; i < n; i++)
+        {
+            state[i] = (vs[i], (float)rng.NextDouble(), (float)rng.NextDouble(), (float)rng.NextDouble());
+            input[i] = (float)(20 * rng.NextDouble() - 5);
+            layer.V[i] = state[i].V; layer.M[i] = state[i].M; layer.H[i] = state[i].H; layer.N[i] = state[i].N;
+            layer.VPrev[i] = state[i].V;
+        }
+        var spikes = new float[n];
+        layer.Step(input, spikes);
+
+        static double ExpEuler(double x, double a, double b, double h) =>
+            a == 0 ? x + b * h : x * Math.Exp(a * h) + b * double.ExpM1(a * h) / a;
+
+        for (int i = 0; i < n; i++)
+        {
+            var m = new HodgkinHuxley { V = state[i].V, M = state[i].M, H = state[i].H, N = state[i].N };
+            double F(Func<HodgkinHuxley, float> f, Action<HodgkinHuxley, float> set, float at)
+            {
+                var c = m with { };
+                set(c, at);
+                return f(c);
+            }
+            (double a, double b) Lin(Func<HodgkinHuxley, float> f, Action<HodgkinHuxley, float> set)
+            {
+                double f0 = F(f, set, 0f), f1 = F(f, set, 1f);
+                return (f1 - f0, f0);
+            }
+            var (av, bv) = Lin(c => c.Dv(input[i]), (c, x) => c.V = x);
+            var (am, bm) = Lin(c => c.Dm, (c, x) => c.M = x);
+            var (ah, bh) = Lin(c => c.Dh, (c, x) => c.H = x);
+            var (an, bn) = Lin(c => c.Dn, (c, x) => c.N = x);
+            double v = ExpEuler(state[i].V, av, bv, dt);
+            double mm = ExpEuler(state[i].M, am, bm, dt);
+            double hh = ExpEuler(state[i].H, ah, bh, dt);
+            double nn = ExpEuler(state[i].N, an, bn, dt);
+            Assert.All(new[] { layer.V[i], layer.M[i], layer.H[i], layer.N[i] }, x => Assert.True(float.IsFinite(x)));
+            Assert.True(Math.Abs(layer.V[i] - v) <= 1e-4 * Math.Max(1, Math.Abs(v)), $"V from {vs[i]}: {layer.V[i]} vs {v}");
+            Assert.True(Math.Abs(layer.M[i] - mm) <= 2e-6, $"M from V = {vs[i]}: {layer.M[i]} vs {mm}");
+            Assert.True(Math.Abs(layer.H[i] - hh) <= 2e-6, $"H from V = {vs[i]}: {layer.H[i]} vs {hh}");
+            Assert.True(Math.Abs(layer.N[i] - nn) <= 2e-6, $"N from V = {vs[i]}: {layer.N[i]} vs {nn}");
+            Assert.Equal(state[i].V, layer.VPrev[i]);
+        }
     }
 
     [Fact]
