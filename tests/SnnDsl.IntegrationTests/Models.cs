@@ -71,3 +71,23 @@ public partial record TanhPowSpiking(float Gain = 2f, float Threshold = 1.5f)
     [SpikeWhen] public bool Fires => V >= Threshold;
     [OnSpike] public void Reset() => V = -1f;
 }
+
+/// <summary>LIF with forward Euler: V &lt;- V (1 - Dt/TauMem) + Dt input/TauMem.</summary>
+[Neuron(Integrator = Integrator.Euler)]
+public partial record LifEuler(float TauMem = 10f, float Threshold = 1e9f)
+{
+    [State] public float V;
+    [Derivative(nameof(V))] public float Dv(float input) => (-V + input) / TauMem;
+    [SpikeWhen] public bool Fires => V >= Threshold;
+    [OnSpike] public void Reset() => V = 0f;
+}
+
+/// <summary>LIF with exponential Euler, which is exact for a linear equation under held input.</summary>
+[Neuron(Integrator = Integrator.ExponentialEuler)]
+public partial record LifExpEuler(float TauMem = 10f, float Threshold = 1e9f)
+{
+    [State] public float V;
+    [Derivative(nameof(V))] public float Dv(float input) => (-V + input) / TauMem;
+    [SpikeWhen] public bool Fires => V >= Threshold;
+    [OnSpike] public void Reset() => V = 0f;
+}
