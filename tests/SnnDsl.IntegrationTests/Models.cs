@@ -91,3 +91,20 @@ public partial record LifExpEuler(float TauMem = 10f, float Threshold = 1e9f)
     [SpikeWhen] public bool Fires => V >= Threshold;
     [OnSpike] public void Reset() => V = 0f;
 }
+
+/// <summary>
+/// Reads the built-ins: Time accumulates Dt, Count accumulates Spiked (the previous step's spike),
+/// beside an exactly integrated membrane with a hard reset.
+/// </summary>
+[Neuron]
+public partial record BuiltinsProbe(float TauMem = 4f, float Threshold = 1f)
+{
+    [State] public float V;
+    [State] public float Time;
+    [State] public float Count;
+    [Derivative(nameof(V))] public float Dv(float input) => (-V + input) / TauMem;
+    [Next(nameof(Time))] public float NextTime => Time + Dt;
+    [Next(nameof(Count))] public float NextCount => Count + Spiked;
+    [SpikeWhen] public bool Fires => V >= Threshold;
+    [OnSpike] public void Reset() => V = 0f;
+}
