@@ -51,4 +51,25 @@ public sealed class LinearIntegratorTests
             if (dt / tau > 1) Assert.Equal(n % 2 == 1, layer.V[0] > current); // overshoots on odd steps
         }
     }
+
+    [Theory]
+    [InlineData(1f, 150f)]
+    [InlineData(0.1f, -80f)]
+    [InlineData(2.5f, 0f)]
+    public void Exact_WithRestingPotentialAndParameterTimeConstant_MatchesTheClosedForm(float dt, float current)
+    {
+        // C dV/dt = -G (V - EL) + I: V(t) = Vinf + (V0 - Vinf) e^(-t G/C), Vinf = EL + I/G, here tau = 20 ms.
+        Assert.Equal(Integrator.Exact, LifRest.Layer.Integrator);
+        var model = new LifRest();
+        var layer = model.CreateLayer(1, 1, dt);
+        Assert.Equal(-70f, layer.V[0]);
+        double vinf = model.EL + current / (double)model.G, tau = model.C / (double)model.G;
+        var s = new float[1];
+        for (int n = 1; n <= 400; n++)
+        {
+            layer.Step(new[] { current }, s);
+            double expected = vinf + (-70 - vinf) * Math.Exp(-n * (double)dt / tau);
+            AssertRel(expected, layer.V[0], 2e-6, $"step {n}");
+        }
+    }
 }

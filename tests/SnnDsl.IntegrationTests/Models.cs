@@ -108,3 +108,13 @@ public partial record BuiltinsProbe(float TauMem = 4f, float Threshold = 1f)
     [SpikeWhen] public bool Fires => V >= Threshold;
     [OnSpike] public void Reset() => V = 0f;
 }
+
+/// <summary>Conductance-style LIF with a resting potential: C dV/dt = -G (V - EL) + input; starts away from rest.</summary>
+[Neuron]
+public partial record LifRest(float C = 200f, float G = 10f, float EL = -65f, float Threshold = 1e9f)
+{
+    [State] public float V = -70f;
+    [Derivative(nameof(V))] public float Dv(float input) => (-G * (V - EL) + input) / C;
+    [SpikeWhen] public bool Fires => V >= Threshold;
+    [OnSpike] public void Reset() => V = EL;
+}
