@@ -181,11 +181,21 @@ public static class SnnMath
 
     /// <summary>x^y as e^(y ln x): defined for x &gt;= 0 (0^y = 0 for y &gt; 0). Integer constant exponents never reach here: the generator expands them into products.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Pow(float x, float y) => Exp(y * Log(x));
+    public static float Pow(float x, float y)
+    {
+        // Exp saturates at about 1.2e-38 instead of 0, so 0^y (= e^-inf) is selected explicitly.
+        float result = Exp(y * Log(x));
+        return x == 0f && y > 0f ? 0f : result;
+    }
 
     /// <summary>x^y lane by lane; identical to <see cref="Pow(float, float)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Pow(Vector<float> x, Vector<float> y) => Exp(y * Log(x));
+    public static Vector<float> Pow(Vector<float> x, Vector<float> y)
+    {
+        Vector<float> result = Exp(y * Log(x));
+        Vector<int> zero = Vector.Equals(x, Vector<float>.Zero) & Vector.GreaterThan(y, Vector<float>.Zero);
+        return Vector.ConditionalSelect(zero, Vector<float>.Zero, result);
+    }
 
     // ---------------------------------------------------------------- exact IEEE operations
 
