@@ -225,6 +225,11 @@ internal static class Emitter
                     w.WriteLine(string.Join(", ", Enumerable.Range(0, n).Select(j => DoublePrinter.Print(prop.A[i * n + j]))) + ",");
                 w.Indent--;
                 w.WriteLine("};");
+                w.WriteLine($"for (int _k = 0; _k < {n * n}; _k++)");
+                w.WriteLine("{");
+                w.WriteLine("    if (!double.IsFinite(_A[_k]))");
+                w.WriteLine($"        throw new global::System.ArgumentException($\"{m.Name}: coefficient [{{_k / {n}}}, {{_k % {n}}}] of the linear system d[{string.Join(", ", prop.States)}]/dt is {{_A[_k]}} with these parameters (a zero time constant?).\", nameof(model));");
+                w.WriteLine("}");
                 w.WriteLine($"double[] _P = new double[{n * n}];");
                 w.WriteLine($"double[] _Q = new double[{n * n}];");
                 w.WriteLine($"global::SnnDsl.Numerics.Propagator.Compute(_A, {n}, Dt, _P, _Q);");
