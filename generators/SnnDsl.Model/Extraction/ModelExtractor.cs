@@ -174,6 +174,7 @@ internal static class ModelExtractor
             var equations = new Dictionary<string, (DynamicsKind Kind, Expr Expr, string Member, SyntaxNode Node)>(StringComparer.Ordinal);
             var spikes = new List<(ISymbol Symbol, SyntaxNode Node, AttributeData Attr)>();
             var resets = new List<(ISymbol Symbol, SyntaxNode Node)>();
+            var declared = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (symbol, node) in members)
             {
                 _ct.ThrowIfCancellationRequested();
@@ -189,6 +190,9 @@ internal static class ModelExtractor
                         Report(DiagnosticDescriptors.UnknownState, attrNode ?? node, symbol.Name, target, _type.Name);
                         continue;
                     }
+                    // The state has an equation even when it fails to convert: its own diagnostic says why,
+                    // and "State without dynamics" would be a misleading second error.
+                    declared.Add(target);
                     var expr = ConvertEquation(symbol, node);
                     if (expr is null) continue;
                     if (equations.TryGetValue(target, out var existing))
@@ -210,6 +214,7 @@ internal static class ModelExtractor
                 var init = StateInitializer(field, node);
                 if (!equations.TryGetValue(field.Name, out var eq))
                 {
+                    if (declared.Contains(field.Name)) continue;
                     Report(DiagnosticDescriptors.StateWithoutDynamics, node, field.Name);
                     continue;
                 }
