@@ -38,9 +38,11 @@ public sealed class NeuronGenerator : IIncrementalGenerator
         var diagnostics = extracted
             .Select(static (e, _) => e.Result.Diagnostics)
             .WithTrackingName(Stages.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        // The compilation only maps each file path back to its syntax tree, so the diagnostic is in
+        // source; this output re-runs on every edit but only walks the (usually empty) list.
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+            foreach (var d in pair.Left) spc.ReportDiagnostic(d.ToDiagnostic(pair.Right));
         });
 
         var plans = extracted
