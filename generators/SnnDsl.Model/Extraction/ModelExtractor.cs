@@ -96,6 +96,9 @@ internal static class ModelExtractor
         private readonly Dictionary<string, SubExpression> _subs = new(StringComparer.Ordinal);
         private readonly Dictionary<string, double> _constants = new(StringComparer.Ordinal);
         private readonly List<string> _inputs = new();
+        // Parameters and states already reported as not float: later uses stay silent instead of cascading.
+        private readonly HashSet<string> _rejected = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SyntaxNode> _declaredAt = new(StringComparer.Ordinal);
 
         // Per-conversion context.
         private HashSet<string> _ports = new(StringComparer.Ordinal);
@@ -187,6 +190,7 @@ internal static class ModelExtractor
                     var attrNode = attr.ApplicationSyntaxReference?.GetSyntax(_ct);
                     if (!_states.Contains(target))
                     {
+                        if (_rejected.Contains(target)) continue;
                         Report(DiagnosticDescriptors.UnknownState, attrNode ?? node, symbol.Name, target, _type.Name);
                         continue;
                     }
@@ -210,7 +214,7 @@ internal static class ModelExtractor
             var stateSpecs = new List<StateSpec>();
             foreach (var (symbol, node) in members)
             {
-                if (symbol is not IFieldSymbol field || !Has(field, AttributeNames.State)) continue;
+                if (symbol is not IFieldSymbol field || !Has(field, AttributeNames.State) || _rejected.Contains(field.Name)) continue;
                 var init = StateInitializer(field, node);
                 if (!equations.TryGetValue(field.Name, out var eq))
                 {
@@ -225,7 +229,7 @@ internal static class ModelExtractor
             SpikeSpec? spike = null;
             if (spikes.Count != 1)
             {
-                Report(DiagnosticDescriptors.SpikeConditionCount, spikes.Count > 1 ? spikes[1].Node : first!.Identifier.Parent, _type.Name, spikes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Report(DiagnosticDescriptors.SpikeConditionCount, spikes.Count > 1 ? NameLocation(spikes[1].Node) : first!.Identifier.GetLocation(), _type.Name, spikes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             else
             {
@@ -277,6 +281,17 @@ internal static class ModelExtractor
             static bool continuousStates(ModelSpec m) => m.States.Any(s => s.Dynamics == DynamicsKind.Derivative);
         }
 
+        /// <summary>The name of a declaration (member, variable, parameter, type), else the whole node.</summary>
+        private static Location NameLocation(SyntaxNode node) => node switch
+        {
+            MethodDeclarationSyntax m => m.Identifier.GetLocation(),
+            PropertyDeclarationSyntax p => p.Identifier.GetLocation(),
+            VariableDeclaratorSyntax v => v.Identifier.GetLocation(),
+            ParameterSyntax p => p.Identifier.GetLocation(),
+            BaseTypeDeclarationSyntax t => t.Identifier.GetLocation(),
+            _ => node.GetLocation(),
+        };
+
         internal static string KeywordOf(TypeDeclarationSyntax d) => d switch
         {
             RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
@@ -318,10 +333,12 @@ internal static class ModelExtractor
                 if (symbol.Type.SpecialType != SpecialType.System_Single)
                 {
                     Report(DiagnosticDescriptors.NonFloatMember, (SyntaxNode?)p.Type ?? p, "Parameter", name, symbol.Type.ToDisplayString());
+                    _rejected.Add(name);
                     continue;
                 }
                 double? def = symbol.HasExplicitDefaultValue && symbol.ExplicitDefaultValue is float f ? f : null;
                 var learnable = Find(symbol, AttributeNames.Learnable);
+                _declaredAt[name] = p;
                 _params[name] = new ParamSpec(name, def, learnable is not null, learnable is not null && Named(learnable, "Shared", false));
             }
         }
@@ -345,6 +362,7 @@ internal static class ModelExtractor
                     {
                         var typeNode = (node.Parent as VariableDeclarationSyntax)?.Type;
                         Report(DiagnosticDescriptors.NonFloatMember, (SyntaxNode?)typeNode ?? node, "State", field.Name, field.Type.ToDisplayString());
+                        _rejected.Add(field.Name);
                         continue;
                     }
                     _states.Add(field.Name);
@@ -400,7 +418,7 @@ internal static class ModelExtractor
             var body = BodyOf(node);
             if (body is null)
             {
-                Report(DiagnosticDescriptors.EquationNotExpression, node is MethodDeclarationSyntax m ? m.Identifier.GetLocation() : node.GetLocation(), symbol.Name);
+                Report(DiagnosticDescriptors.EquationNotExpression, NameLocation(node), symbol.Name);
                 return null;
             }
             if (symbol is IMethodSymbol method && !ReadPorts(method, node)) return null;
@@ -441,6 +459,7 @@ internal static class ModelExtractor
                     continue;
                 }
                 _ports.Add(p.Name);
+                if (pNode is ParameterSyntax && !_declaredAt.ContainsKey(p.Name)) _declaredAt[p.Name] = pNode;
                 if (!_inputs.Contains(p.Name)) _inputs.Add(p.Name);
             }
             return ok;
@@ -461,7 +480,7 @@ internal static class ModelExtractor
             var body = BodyOf(node);
             if (body is null)
             {
-                Report(DiagnosticDescriptors.EquationNotExpression, node is MethodDeclarationSyntax m ? m.Identifier.GetLocation() : node.GetLocation(), symbol.Name);
+                Report(DiagnosticDescriptors.EquationNotExpression, NameLocation(node), symbol.Name);
                 return null;
             }
             if (symbol is IMethodSymbol { Parameters.Length: > 0 } method && !ReadPorts(method, node)) return null;
@@ -597,14 +616,14 @@ internal static class ModelExtractor
             foreach (var (symbol, node) in members)
             {
                 if (Array.IndexOf(ReservedNames, symbol.Name) >= 0)
-                    Report(DiagnosticDescriptors.NameConflict, node, symbol.Name, "is a member the generator adds to every model");
+                    Report(DiagnosticDescriptors.NameConflict, NameLocation(node), symbol.Name, "is a member the generator adds to every model");
             }
             foreach (var name in _params.Keys.Concat(_states).Concat(_inputs))
             {
                 if (Array.IndexOf(ReservedNames, name) >= 0 && !_states.Contains(name))
-                    Report(DiagnosticDescriptors.NameConflict, (SyntaxNode?)null, name, "is a member the generator adds to every model");
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a member the generator adds to every model");
                 else if (name.StartsWith("_", StringComparison.Ordinal))
-                    Report(DiagnosticDescriptors.NameConflict, (SyntaxNode?)null, name, "starts with '_', which is reserved for generated locals");
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "starts with '_', which is reserved for generated locals");
             }
         }
 
@@ -805,7 +824,8 @@ internal static class ModelExtractor
                     Report(DiagnosticDescriptors.InvalidInitializer, at, _initializerState, name);
                     return null;
                 }
-                Report(DiagnosticDescriptors.UnknownIdentifier, at, name, _type.Name);
+                if (_rejected.Contains(name)) { _failed = true; return null; }
+            Report(DiagnosticDescriptors.UnknownIdentifier, at, name, _type.Name);
                 return null;
             }
             if (_ports.Contains(name)) return new Sym(SymKind.Input, name);
@@ -819,6 +839,7 @@ internal static class ModelExtractor
                 if (sub.Parameters.Count > 0) return Unsupported(at, $"'{name}' is a method; call it with arguments");
                 return Inline(sub, at, Array.Empty<Expr>());
             }
+            if (_rejected.Contains(name)) { _failed = true; return null; }
             Report(DiagnosticDescriptors.UnknownIdentifier, at, name, _type.Name);
             return null;
         }
