@@ -48,21 +48,22 @@ public static class Snapshot
     public static void Verify(GeneratorRun run, [CallerFilePath] string testFile = "", [CallerMemberName] string testMethod = "") =>
         Verify(FilesOf(run), Path.GetFileNameWithoutExtension(testFile), testMethod);
 
-    public static bool Accepting
+    /// <summary>Whether to accept received files, from the environment; throws when asked to accept on CI.</summary>
+    public static bool Accepting => IsAccepting(Environment.GetEnvironmentVariable);
+
+    internal static bool IsAccepting(Func<string, string?> env)
     {
-        get
-        {
-            if (Environment.GetEnvironmentVariable(AcceptVariable) != "1") return false;
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-                throw new Xunit.Sdk.XunitException($"{AcceptVariable}=1 is refused when CI=true: goldens are accepted on a developer machine and committed.");
-            return true;
-        }
+        if (env(AcceptVariable) != "1") return false;
+        if (string.Equals(env("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            throw new Xunit.Sdk.XunitException($"{AcceptVariable}=1 is refused when CI=true: goldens are accepted on a developer machine and committed.");
+        return true;
     }
 
-    public static void Verify(IReadOnlyDictionary<string, string> actual, string testClass, string testMethod)
+    public static void Verify(IReadOnlyDictionary<string, string> actual, string testClass, string testMethod) =>
+        VerifyIn(Path.Combine(RepoPaths.Snapshots, testClass, testMethod), actual, Accepting);
+
+    internal static void VerifyIn(string dir, IReadOnlyDictionary<string, string> actual, bool accept)
     {
-        string dir = Path.Combine(RepoPaths.Snapshots, testClass, testMethod);
-        bool accept = Accepting;
         Directory.CreateDirectory(dir);
         foreach (var stale in Directory.GetFiles(dir, "*" + ReceivedSuffix)) File.Delete(stale);
 
