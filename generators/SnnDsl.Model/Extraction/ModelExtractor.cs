@@ -113,15 +113,16 @@ internal static class ModelExtractor
             _type = type; _diags = diags; _ct = ct;
         }
 
-        private void Report(DiagnosticDescriptor d, SyntaxNode? node, params string[] args)
-        {
-            _diags.Add(DiagnosticInfo.Create(d, LocationInfo.From(node) ?? LocationInfo.From(_type.Locations.FirstOrDefault()), args));
-            _failed = true;
-        }
+        private void Report(DiagnosticDescriptor d, SyntaxNode? node, params string[] args) =>
+            Add(DiagnosticInfo.Create(d, LocationInfo.From(node) ?? LocationInfo.From(_type.Locations.FirstOrDefault()), args));
 
-        private void Report(DiagnosticDescriptor d, Location? location, params string[] args)
+        private void Report(DiagnosticDescriptor d, Location? location, params string[] args) =>
+            Add(DiagnosticInfo.Create(d, LocationInfo.From(location) ?? LocationInfo.From(_type.Locations.FirstOrDefault()), args));
+
+        // A sub-expression is inlined into every equation that reads it: report its errors once.
+        private void Add(DiagnosticInfo info)
         {
-            _diags.Add(DiagnosticInfo.Create(d, LocationInfo.From(location) ?? LocationInfo.From(_type.Locations.FirstOrDefault()), args));
+            if (!_diags.Contains(info)) _diags.Add(info);
             _failed = true;
         }
 
