@@ -519,6 +519,37 @@ public class DiagnosticTests
         public float Dw => -W / TauMem;
         """ + "\n" + Spike));
 
+    [Fact]
+    public void SNN0016_GenericContainer() => DiagnosticVerifier.Verify(TestSourceBuilder.File("""
+        public partial class {|SNN0016:Outer|}<T>
+        {
+            [Neuron]
+            public partial record Cell(float TauMem = 10f)
+            {
+                [State] public float V;
+                [Derivative(nameof(V))] public float Dv(float input) => (-V + input) / TauMem;
+                [SpikeWhen] public bool Fires => V >= 1f;
+            }
+        }
+        """));
+
+    // ---------------------------------------------------------------- sub-expressions used twice
+
+    [Fact]
+    public void ErrorInSharedSubExpressionIsReportedOnce() => DiagnosticVerifier.Verify(N("""
+        [State] public float V;
+        [State] public float W;
+
+        private float Bad => {|SNN0002:V % 2f|} + {|SNN0003:Gain|};
+        public float Gain = 1f;
+
+        [Derivative(nameof(V))]
+        public float Dv(float input) => (-V + input + Bad) / TauMem;
+
+        [Derivative(nameof(W))]
+        public float Dw => (-W + Bad) / TauMem;
+        """ + "\n" + Spike));
+
     // ---------------------------------------------------------------- built-ins on broken models
 
     [Fact]
