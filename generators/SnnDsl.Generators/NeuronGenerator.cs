@@ -71,8 +71,16 @@ public sealed class NeuronGenerator : IIncrementalGenerator
 
     internal sealed record Extracted(Result<ModelSpec> Result, Shell? Shell)
     {
+        /// <summary>A duplicate discovery of a model already extracted from another partial declaration.</summary>
+        private static readonly Extracted Duplicate = new(new Result<ModelSpec>(null, EquatableArray<DiagnosticInfo>.Empty), null);
+
         public static Extracted From(INamedTypeSymbol type, AttributeData attribute, System.Threading.CancellationToken ct)
         {
+            // [Neuron] on two partial declarations (C# reports CS0579) makes the type a target twice:
+            // extract it once, or the second AddSource with the same hint name fails the whole generator.
+            var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Neuron);
+            if (first is not null && !SameApplication(first, attribute)) return Duplicate;
+
             var result = ModelExtractor.ExtractNeuron(type, attribute, ct);
             Shell? shell = null;
             if (result.Value is null && ModelExtractor.CanHostBuiltIns(type, ct, out var containing))
@@ -84,6 +92,11 @@ public sealed class NeuronGenerator : IIncrementalGenerator
             return new Extracted(result, shell);
         }
     }
+
+    private static bool SameApplication(AttributeData a, AttributeData b) =>
+        a.ApplicationSyntaxReference is { } ra && b.ApplicationSyntaxReference is { } rb
+            ? ra.SyntaxTree == rb.SyntaxTree && ra.Span == rb.Span
+            : ReferenceEquals(a, b);
 
     internal sealed record Planned(KernelPlan? Plan, Shell? Shell);
 
