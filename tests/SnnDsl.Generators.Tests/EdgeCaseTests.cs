@@ -138,4 +138,33 @@ public class EdgeCaseTests
         Assert.Contains("public sealed class Layer", Assert.Single(run.GeneratedSources).SourceText.ToString());
         Assert.True(run.CompilerDiagnostics.IsEmpty, GeneratorHarness.Format(run.CompilerDiagnostics));
     }
+
+    [Fact]
+    public void NeuronOnTwoPartialDeclarationsDoesNotCrashTheGenerator()
+    {
+        // C# reports CS0579 (duplicate attribute); the generator must not fail with CS8785 because the
+        // type is discovered twice, which would also drop the code of every other model.
+        var run = GeneratorHarness.Run(
+            new TestFile("P1.cs", TestSourceBuilder.File("""
+                [Neuron]
+                public partial record Split(float Tau = 10f)
+                {
+                    [State] public float V;
+                }
+                """)),
+            new TestFile("P2.cs", TestSourceBuilder.File("""
+                [Neuron]
+                public partial record Split
+                {
+                    [Derivative(nameof(V))] public float Dv(float input) => (-V + input) / Tau;
+                    [SpikeWhen] public bool Fires => V >= 1f;
+                }
+                """)),
+            new TestFile("Other.cs", TestModels.Leaky));
+        Assert.All(run.Result.Results, r => Assert.Null(r.Exception));
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, GeneratorHarness.Format(run.GeneratorDiagnostics));
+        Assert.Equal(new[] { "SnnDsl.TestModels.Leaky.Neuron.g.cs", "SnnDsl.TestModels.Split.Neuron.g.cs" }, run.GeneratedSources.Select(s => s.HintName));
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).Select(d => d.Id);
+        Assert.Equal(new[] { "CS0579" }, errors);
+    }
 }
