@@ -32,7 +32,7 @@ public sealed class NeuronGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 AttributeNames.Neuron,
                 static (node, _) => node is TypeDeclarationSyntax,
-                static (ctx, ct) => Extracted.From((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
+                static (ctx, ct) => Extracted.From((INamedTypeSymbol)ctx.TargetSymbol, ctx.TargetNode, ctx.Attributes[0], ct))
             .WithTrackingName(Stages.Extract);
 
         var diagnostics = extracted
@@ -74,12 +74,13 @@ public sealed class NeuronGenerator : IIncrementalGenerator
         /// <summary>A duplicate discovery of a model already extracted from another partial declaration.</summary>
         private static readonly Extracted Duplicate = new(new Result<ModelSpec>(null, EquatableArray<DiagnosticInfo>.Empty), null);
 
-        public static Extracted From(INamedTypeSymbol type, AttributeData attribute, System.Threading.CancellationToken ct)
+        public static Extracted From(INamedTypeSymbol type, SyntaxNode target, AttributeData attribute, System.Threading.CancellationToken ct)
         {
             // [Neuron] on two partial declarations (C# reports CS0579) makes the type a target twice:
-            // extract it once, or the second AddSource with the same hint name fails the whole generator.
-            var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Neuron);
-            if (first is not null && !SameApplication(first, attribute)) return Duplicate;
+            // extract it only for the declaration that carries the first [Neuron], or the second AddSource
+            // with the same hint name fails the whole generator.
+            var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Neuron)?.ApplicationSyntaxReference;
+            if (first is not null && !(first.SyntaxTree == target.SyntaxTree && target.Span.Contains(first.Span))) return Duplicate;
 
             var result = ModelExtractor.ExtractNeuron(type, attribute, ct);
             Shell? shell = null;
@@ -92,11 +93,6 @@ public sealed class NeuronGenerator : IIncrementalGenerator
             return new Extracted(result, shell);
         }
     }
-
-    private static bool SameApplication(AttributeData a, AttributeData b) =>
-        a.ApplicationSyntaxReference is { } ra && b.ApplicationSyntaxReference is { } rb
-            ? ra.SyntaxTree == rb.SyntaxTree && ra.Span == rb.Span
-            : ReferenceEquals(a, b);
 
     internal sealed record Planned(KernelPlan? Plan, Shell? Shell);
 
