@@ -167,4 +167,26 @@ public class EdgeCaseTests
         var errors = run.Output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).Select(d => d.Id);
         Assert.Equal(new[] { "CS0579" }, errors);
     }
+
+    [Fact]
+    public void NeuronOnTwoPartialDeclarationsInOneFileDoesNotCrashTheGenerator()
+    {
+        var run = GeneratorHarness.Run(new TestFile("P.cs", TestSourceBuilder.File("""
+            [Neuron]
+            public partial record Split(float Tau = 10f)
+            {
+                [State] public float V;
+                [Derivative(nameof(V))] public float Dv(float input) => (-V + input) / Tau;
+                [SpikeWhen] public bool Fires => V >= 1f;
+            }
+
+            [Neuron]
+            public partial record Split;
+            """)));
+        Assert.All(run.Result.Results, r => Assert.Null(r.Exception));
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, GeneratorHarness.Format(run.GeneratorDiagnostics));
+        Assert.Equal("SnnDsl.TestModels.Split.Neuron.g.cs", Assert.Single(run.GeneratedSources).HintName);
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).Select(d => d.Id);
+        Assert.Equal(new[] { "CS0579" }, errors);
+    }
 }

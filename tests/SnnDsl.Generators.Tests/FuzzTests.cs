@@ -128,7 +128,7 @@ public class FuzzTests
         var tokens = model.DescendantTokens().ToList();
         T Pick<T>(IReadOnlyList<T> list) => list[rng.Next(list.Count)];
 
-        switch (rng.Next(13))
+        switch (rng.Next(14))
         {
             case 0:
                 {
@@ -205,6 +205,16 @@ public class FuzzTests
                 {
                     string member = Pick(ExtraMembers).Replace("FUZZTYPE", model.Identifier.Text);
                     return (Replace(text, new TextSpan(model.CloseBraceToken.SpanStart, 0), "    " + member + "\n"), $"add '{member}'");
+                }
+            case 12:
+                {
+                    // A second partial declaration of the model, maybe with its own [Neuron] (CS0579) or members.
+                    string attr = rng.Next(3) switch { 0 => "[Neuron] ", 1 => "[Neuron(Dt = 2f)] ", _ => "" };
+                    string body = rng.Next(2) == 0 ? "" : " [State] public float Extra; [Next(nameof(Extra))] public float NextExtra => Extra; ";
+                    string decl = $"\n{attr}partial record {model.Identifier.Text} {{{body}}}\n";
+                    int at = model.Parent is BaseNamespaceDeclarationSyntax or CompilationUnitSyntax ? model.Span.End : text.Length;
+                    if (model.Parent is TypeDeclarationSyntax) at = model.Span.End;
+                    return (Replace(text, new TextSpan(at, 0), decl), $"second partial declaration '{decl.Trim()}'");
                 }
             default:
                 {
