@@ -367,6 +367,7 @@ internal static class ModelExtractor
                         continue;
                     }
                     _states.Add(field.Name);
+                    _declaredAt[field.Name] = node;
                 }
             }
         }
@@ -625,6 +626,9 @@ internal static class ModelExtractor
                     Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a member the generator adds to every model");
                 else if (name.StartsWith("_", StringComparison.Ordinal))
                     Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "starts with '_', which is reserved for generated locals");
+                else if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+                    // The generated kernel declares a local per parameter, state and port, by name.
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a C# keyword, which the generated code cannot use as a local name");
             }
         }
 
