@@ -443,6 +443,24 @@ public class DiagnosticTests
         """ + "\n" + Spike));
 
     [Fact]
+    public void SNN0014_StateWithUnderscore() => DiagnosticVerifier.Verify(N(Dynamics + "\n" + Spike + """
+
+        [State] public float {|SNN0014:_w|};
+        [Next(nameof(_w))] public float NextW => _w * 0.5f;
+        """));
+
+    [Fact]
+    public void SNN0014_VerbatimKeywordNames() => DiagnosticVerifier.Verify(N("""
+        [State] public float {|SNN0014:@base|};
+
+        [Derivative(nameof(@base))]
+        public float Dv(float {|SNN0014:@in|}) => (-@base + @in) / @fixed;
+
+        [SpikeWhen]
+        public bool Fires => @base >= 1f;
+        """, parameters: "float {|SNN0014:@fixed|} = 10f"));
+
+    [Fact]
     public void SNN0014_Valid() => SNN0001_Valid();
 
     // ---------------------------------------------------------------- SNN0015
