@@ -32,6 +32,12 @@ internal static class ModelExtractor
     /// <summary>Names the generator adds to every model or reserves.</summary>
     public static readonly string[] ReservedNames = { "Dt", "Spiked", "Layer", "CreateLayer" };
 
+    /// <summary>Members of the generated <c>Layer</c> type; each state also becomes a Layer property.</summary>
+    public static readonly string[] LayerMemberNames = { "Model", "Batch", "Neurons", "Dt", "Spiked", "Integrator", "Reset", "Step", "Run", "RunCore", "Layer" };
+
+    /// <summary>Parameters of the generated <c>Layer.Step</c>/<c>Run</c>, beside one parameter per input port.</summary>
+    public static readonly string[] LayerParameterNames = { "steps", "spikes" };
+
     public static Result<ModelSpec> ExtractNeuron(INamedTypeSymbol type, AttributeData attribute, CancellationToken ct)
     {
         var diags = new List<DiagnosticInfo>();
@@ -619,6 +625,18 @@ internal static class ModelExtractor
             {
                 if (Array.IndexOf(ReservedNames, symbol.Name) >= 0)
                     Report(DiagnosticDescriptors.NameConflict, NameLocation(node), symbol.Name, "is a member the generator adds to every model");
+            }
+            if (_type.Name == "Layer")
+                Report(DiagnosticDescriptors.NameConflict, (Location?)null, _type.Name, "is the name of the population type the generator nests in every model");
+            foreach (var name in _states)
+            {
+                if (Array.IndexOf(LayerMemberNames, name) >= 0 && Array.IndexOf(ReservedNames, name) < 0)
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a member of the generated Layer type, where every state is also a property");
+            }
+            foreach (var name in _inputs)
+            {
+                if (Array.IndexOf(LayerParameterNames, name) >= 0)
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a parameter of the generated Layer.Step and Layer.Run, beside the input ports");
             }
             foreach (var name in _params.Keys.Concat(_states).Concat(_inputs))
             {
