@@ -460,6 +460,36 @@ public class DiagnosticTests
         public bool Fires => @base >= 1f;
         """, parameters: "float {|SNN0014:@fixed|} = 10f"));
 
+    [Theory]
+    [InlineData("Model")]
+    [InlineData("Batch")]
+    [InlineData("Neurons")]
+    [InlineData("Integrator")]
+    [InlineData("Step")]
+    [InlineData("Run")]
+    public void SNN0014_StateNamedLikeALayerMember(string state) => DiagnosticVerifier.Verify(N($$"""
+        [State] public float {|SNN0014:{{state}}|};
+
+        [Derivative(nameof({{state}}))]
+        public float Dx(float input) => (-{{state}} + input) / TauMem;
+
+        [SpikeWhen]
+        public bool Fires => {{state}} >= Threshold;
+        """));
+
+    [Theory]
+    [InlineData("steps")]
+    [InlineData("spikes")]
+    public void SNN0014_PortNamedLikeALayerParameter(string port) => DiagnosticVerifier.Verify(N($$"""
+        [State] public float V;
+
+        [Derivative(nameof(V))]
+        public float Dv(float {|SNN0014:{{port}}|}) => (-V + {{port}}) / TauMem;
+        """ + "\n" + Spike));
+
+    [Fact]
+    public void SNN0014_ModelNamedLayer() => DiagnosticVerifier.Verify(N(Dynamics + "\n" + Spike, name: "{|SNN0014:Layer|}"));
+
     [Fact]
     public void SNN0014_Valid() => SNN0001_Valid();
 
