@@ -31,15 +31,15 @@ public sealed class EncoderGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 AttributeNames.Encoder,
                 static (node, _) => node is TypeDeclarationSyntax,
-                static (ctx, ct) => Extracted.From((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
+                static (ctx, ct) => Extracted.From((INamedTypeSymbol)ctx.TargetSymbol, ctx.TargetNode, ctx.Attributes[0], ct))
             .WithTrackingName(Stages.Extract);
 
         var diagnostics = extracted
             .Select(static (e, _) => e.Result.Diagnostics)
             .WithTrackingName(Stages.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+            foreach (var d in pair.Left) spc.ReportDiagnostic(d.ToDiagnostic(pair.Right));
         });
 
         var plans = extracted
@@ -76,8 +76,14 @@ public sealed class EncoderGenerator : IIncrementalGenerator
 
     internal sealed record Extracted(Result<EncoderSpec> Result, Shell? Shell, LocationInfo? Where, string Name)
     {
-        public static Extracted From(INamedTypeSymbol type, AttributeData attribute, System.Threading.CancellationToken ct)
+        private static readonly Extracted Duplicate = new(new Result<EncoderSpec>(null, EquatableArray<DiagnosticInfo>.Empty), null, null, "");
+
+        public static Extracted From(INamedTypeSymbol type, SyntaxNode target, AttributeData attribute, System.Threading.CancellationToken ct)
         {
+            // [Encoder] repeated on partial declarations: extract once (see NeuronGenerator.Extracted.From).
+            var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Encoder)?.ApplicationSyntaxReference;
+            if (first is not null && !(first.SyntaxTree == target.SyntaxTree && target.Span.Contains(first.Span))) return Duplicate;
+
             var result = ModelExtractor.ExtractEncoder(type, attribute, ct);
             Shell? shell = null;
             if (ModelExtractor.CanHostBuiltIns(type, ct, out var containing, "Dt", "Time", "Steps", "Index"))

@@ -32,15 +32,17 @@ public sealed class NeuronGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 AttributeNames.Neuron,
                 static (node, _) => node is TypeDeclarationSyntax,
-                static (ctx, ct) => Extracted.From((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct))
+                static (ctx, ct) => Extracted.From((INamedTypeSymbol)ctx.TargetSymbol, ctx.TargetNode, ctx.Attributes[0], ct))
             .WithTrackingName(Stages.Extract);
 
         var diagnostics = extracted
             .Select(static (e, _) => e.Result.Diagnostics)
             .WithTrackingName(Stages.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        // The compilation only maps each file path back to its syntax tree, so the diagnostic is in
+        // source; this output re-runs on every edit but only walks the (usually empty) list.
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
         {
-            foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+            foreach (var d in pair.Left) spc.ReportDiagnostic(d.ToDiagnostic(pair.Right));
         });
 
         var plans = extracted
@@ -76,8 +78,17 @@ public sealed class NeuronGenerator : IIncrementalGenerator
 
     internal sealed record Extracted(Result<ModelSpec> Result, Shell? Shell, LocationInfo? Where, string Name)
     {
-        public static Extracted From(INamedTypeSymbol type, AttributeData attribute, System.Threading.CancellationToken ct)
+        /// <summary>A duplicate discovery of a model already extracted from another partial declaration.</summary>
+        private static readonly Extracted Duplicate = new(new Result<ModelSpec>(null, EquatableArray<DiagnosticInfo>.Empty), null, null, "");
+
+        public static Extracted From(INamedTypeSymbol type, SyntaxNode target, AttributeData attribute, System.Threading.CancellationToken ct)
         {
+            // [Neuron] on two partial declarations (C# reports CS0579) makes the type a target twice:
+            // extract it only for the declaration that carries the first [Neuron], or the second AddSource
+            // with the same hint name fails the whole generator.
+            var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Neuron)?.ApplicationSyntaxReference;
+            if (first is not null && !(first.SyntaxTree == target.SyntaxTree && target.Span.Contains(first.Span))) return Duplicate;
+
             var result = ModelExtractor.ExtractNeuron(type, attribute, ct);
             Shell? shell = null;
             if (ModelExtractor.CanHostBuiltIns(type, ct, out var containing))

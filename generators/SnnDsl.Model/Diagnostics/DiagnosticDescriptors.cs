@@ -86,7 +86,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NameConflict = Error("SNN0014",
         "Name conflicts with generated code",
         "'{0}' {1}; rename it",
-        "Dt, Spiked, Layer and CreateLayer are added by the generator, names starting with '_' are reserved for generated locals, and an input port must not shadow a parameter or state.");
+        "Dt, Spiked, Layer and CreateLayer are added by the generator, names starting with '_' are reserved for generated locals, and an input port must not shadow a parameter or state. States become properties of the generated Layer, so they must not be named like its members (Model, Batch, Neurons, Integrator, Reset, Step, Run); ports must not be named steps or spikes; C# keywords (@in) cannot be used as names.");
 
     public static readonly DiagnosticDescriptor GenericModel = Error("SNN0015",
         "Model must not be generic",

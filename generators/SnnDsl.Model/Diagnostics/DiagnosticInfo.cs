@@ -16,8 +16,21 @@ internal sealed record LocationInfo(string FilePath, int Start, int Length, int 
 
     public static LocationInfo? From(SyntaxNode? node) => node is null ? null : From(node.GetLocation());
 
-    public Location ToLocation() => Location.Create(FilePath, new TextSpan(Start, Length),
-        new LinePositionSpan(new LinePosition(StartLine, StartCharacter), new LinePosition(EndLine, EndCharacter)));
+    /// <summary>
+    /// A source location in <paramref name="compilation"/>'s tree of the same path when there is one
+    /// (so the IDE squiggles it and the diagnostic is in source), else a location by file path and span.
+    /// </summary>
+    public Location ToLocation(Compilation? compilation = null)
+    {
+        var span = new TextSpan(Start, Length);
+        if (compilation is not null)
+        {
+            foreach (var tree in compilation.SyntaxTrees)
+                if (tree.FilePath == FilePath && span.End <= tree.Length) return Location.Create(tree, span);
+        }
+        return Location.Create(FilePath, span,
+            new LinePositionSpan(new LinePosition(StartLine, StartCharacter), new LinePosition(EndLine, EndCharacter)));
+    }
 }
 
 /// <summary>A diagnostic as plain values: the descriptor's ID, where, and the message arguments.</summary>
@@ -26,13 +39,13 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
         => new(descriptor.Id, location, arguments.ToEquatableArray());
 
-    public Diagnostic ToDiagnostic()
+    public Diagnostic ToDiagnostic(Compilation? compilation = null)
     {
         var descriptor = DiagnosticDescriptors.ById(Id);
         // Message arguments are strings; object[] is what Diagnostic.Create takes.
         var args = new object[Arguments.Count];
         for (int i = 0; i < args.Length; i++) args[i] = Arguments[i];
-        return Diagnostic.Create(descriptor, Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None, args);
+        return Diagnostic.Create(descriptor, Location?.ToLocation(compilation) ?? Microsoft.CodeAnalysis.Location.None, args);
     }
 }
 

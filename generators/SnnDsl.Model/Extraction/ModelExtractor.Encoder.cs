@@ -63,17 +63,20 @@ internal static partial class ModelExtractor
             var next = new Dictionary<string, (Expr Expr, string Member)>(StringComparer.Ordinal);
             var emits = new List<(ISymbol Symbol, SyntaxNode Node)>();
             var requires = new List<RequireSpec>();
+            var targeted = new HashSet<string>(StringComparer.Ordinal); // states named by an equation, even a rejected one
             foreach (var (symbol, node) in members)
             {
                 _ct.ThrowIfCancellationRequested();
                 if (Find(symbol, AttributeNames.Derivative) is { } derivative)
                 {
+                    if (derivative.ConstructorArguments.Length == 1 && derivative.ConstructorArguments[0].Value is string derived) targeted.Add(derived);
                     Report(DiagnosticDescriptors.EncoderStateNotDiscrete, derivative.ApplicationSyntaxReference?.GetSyntax(_ct) ?? node, _type.Name, symbol.Name);
                     continue;
                 }
                 if (Find(symbol, AttributeNames.Next) is { } nextAttr)
                 {
                     string target = nextAttr.ConstructorArguments.Length == 1 && nextAttr.ConstructorArguments[0].Value is string t ? t : "";
+                    targeted.Add(target);
                     var attrNode = nextAttr.ApplicationSyntaxReference?.GetSyntax(_ct);
                     if (!_states.Contains(target))
                     {
@@ -95,7 +98,7 @@ internal static partial class ModelExtractor
                     string message = req.ConstructorArguments.Length == 1 && req.ConstructorArguments[0].Value is string m ? m : symbol.Name;
                     var cond = ConvertEquation(symbol, node, allowBool: true);
                     if (cond is not null && Symbolic.Algebra.DependsOnKind(cond, SymKind.State, SymKind.Time, SymKind.Uniform, SymKind.Index))
-                        Report(DiagnosticDescriptors.UnsupportedExpression, IdentifierLocation(node), symbol.Name,
+                        Report(DiagnosticDescriptors.UnsupportedExpression, NameLocation(node), symbol.Name,
                             "a [Requires] condition is checked once per input element, so it may read the input, parameters, Steps and Dt, but not states, Time, Index or [Uniform] draws");
                     else if (cond is not null) requires.Add(new RequireSpec(cond, message, symbol.Name));
                 }
@@ -108,7 +111,8 @@ internal static partial class ModelExtractor
                 var init = StateInitializer(field, node);
                 if (!next.TryGetValue(field.Name, out var eq))
                 {
-                    Report(DiagnosticDescriptors.StateWithoutDynamics, IdentifierLocation(node), field.Name);
+                    if (targeted.Contains(field.Name)) continue; // its equation was reported already
+                    Report(DiagnosticDescriptors.StateWithoutDynamics, NameLocation(node), field.Name);
                     continue;
                 }
                 stateSpecs.Add(new StateSpec(field.Name, init ?? Expr.Zero, DynamicsKind.Next, eq.Expr, eq.Member));
@@ -118,7 +122,7 @@ internal static partial class ModelExtractor
             string emitMember = "";
             if (emits.Count != 1)
             {
-                Report(DiagnosticDescriptors.EmitCount, emits.Count > 1 ? IdentifierLocation(emits[1].Node) : first.Identifier.GetLocation(),
+                Report(DiagnosticDescriptors.EmitCount, emits.Count > 1 ? NameLocation(emits[1].Node) : first.Identifier.GetLocation(),
                     _type.Name, emits.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             else
@@ -133,7 +137,7 @@ internal static partial class ModelExtractor
 
             if (!_failed && _inputs.Count != 1)
             {
-                Report(DiagnosticDescriptors.EncoderInputCount, emits.Count == 1 ? IdentifierLocation(emits[0].Node) : first.Identifier.GetLocation(),
+                Report(DiagnosticDescriptors.EncoderInputCount, emits.Count == 1 ? NameLocation(emits[0].Node) : first.Identifier.GetLocation(),
                     _type.Name, _inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
@@ -165,7 +169,7 @@ internal static partial class ModelExtractor
             foreach (var (symbol, node) in members)
             {
                 if (symbol.Name is "Dt" or "Time" or "Steps" or "Index" or "Layer" or "CreateLayer")
-                    Report(DiagnosticDescriptors.NameConflict, IdentifierLocation(node), symbol.Name, "is a member the generator adds to every encoder (Dt, Time, Steps, Index, Layer, CreateLayer)");
+                    Report(DiagnosticDescriptors.NameConflict, NameLocation(node), symbol.Name, "is a member the generator adds to every encoder (Dt, Time, Steps, Index, Layer, CreateLayer)");
             }
             foreach (var name in _params.Keys.Concat(_states).Concat(_inputs).Concat(_uniforms))
             {

@@ -36,6 +36,12 @@ internal static partial class ModelExtractor
     /// <summary>Names the generator adds to every model or reserves.</summary>
     public static readonly string[] ReservedNames = { "Dt", "Spiked", "Layer", "CreateLayer" };
 
+    /// <summary>Members of the generated <c>Layer</c> type; each state also becomes a Layer property.</summary>
+    public static readonly string[] LayerMemberNames = { "Model", "Batch", "Neurons", "Dt", "Spiked", "Integrator", "Reset", "Step", "Run", "RunCore", "Layer" };
+
+    /// <summary>Parameters of the generated <c>Layer.Step</c>/<c>Run</c>, beside one parameter per input port.</summary>
+    public static readonly string[] LayerParameterNames = { "steps", "spikes" };
+
     public static Result<ModelSpec> ExtractNeuron(INamedTypeSymbol type, AttributeData attribute, CancellationToken ct)
     {
         var diags = new List<DiagnosticInfo>();
@@ -101,7 +107,9 @@ internal static partial class ModelExtractor
         private readonly Dictionary<string, SubExpression> _subs = new(StringComparer.Ordinal);
         private readonly Dictionary<string, double> _constants = new(StringComparer.Ordinal);
         private readonly List<string> _inputs = new();
-        private readonly Dictionary<string, SyntaxNode> _declarations = new(StringComparer.Ordinal);
+        // Parameters and states already reported as not float: later uses stay silent instead of cascading.
+        private readonly HashSet<string> _rejected = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SyntaxNode> _declaredAt = new(StringComparer.Ordinal);
 
         // Per-conversion context.
         private HashSet<string> _ports = new(StringComparer.Ordinal);
@@ -120,15 +128,16 @@ internal static partial class ModelExtractor
             _type = type; _diags = diags; _ct = ct;
         }
 
-        private void Report(DiagnosticDescriptor d, SyntaxNode? node, params string[] args)
-        {
-            _diags.Add(DiagnosticInfo.Create(d, LocationInfo.From(node) ?? LocationInfo.From(_type.Locations.FirstOrDefault()), args));
-            _failed = true;
-        }
+        private void Report(DiagnosticDescriptor d, SyntaxNode? node, params string[] args) =>
+            Add(DiagnosticInfo.Create(d, LocationInfo.From(node) ?? LocationInfo.From(_type.Locations.FirstOrDefault()), args));
 
-        private void Report(DiagnosticDescriptor d, Location? location, params string[] args)
+        private void Report(DiagnosticDescriptor d, Location? location, params string[] args) =>
+            Add(DiagnosticInfo.Create(d, LocationInfo.From(location) ?? LocationInfo.From(_type.Locations.FirstOrDefault()), args));
+
+        // A sub-expression is inlined into every equation that reads it: report its errors once.
+        private void Add(DiagnosticInfo info)
         {
-            _diags.Add(DiagnosticInfo.Create(d, LocationInfo.From(location) ?? LocationInfo.From(_type.Locations.FirstOrDefault()), args));
+            if (!_diags.Contains(info)) _diags.Add(info);
             _failed = true;
         }
 
@@ -203,6 +212,7 @@ internal static partial class ModelExtractor
             var equations = new Dictionary<string, (DynamicsKind Kind, Expr Expr, string Member, SyntaxNode Node)>(StringComparer.Ordinal);
             var spikes = new List<(ISymbol Symbol, SyntaxNode Node, AttributeData Attr)>();
             var resets = new List<(ISymbol Symbol, SyntaxNode Node)>();
+            var declared = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (symbol, node) in members)
             {
                 _ct.ThrowIfCancellationRequested();
@@ -215,9 +225,13 @@ internal static partial class ModelExtractor
                     var attrNode = attr.ApplicationSyntaxReference?.GetSyntax(_ct);
                     if (!_states.Contains(target))
                     {
+                        if (_rejected.Contains(target)) continue;
                         Report(DiagnosticDescriptors.UnknownState, attrNode ?? node, symbol.Name, target, _type.Name);
                         continue;
                     }
+                    // The state has an equation even when it fails to convert: its own diagnostic says why,
+                    // and "State without dynamics" would be a misleading second error.
+                    declared.Add(target);
                     var expr = ConvertEquation(symbol, node);
                     if (expr is null) continue;
                     if (equations.TryGetValue(target, out var existing))
@@ -235,11 +249,12 @@ internal static partial class ModelExtractor
             var stateSpecs = new List<StateSpec>();
             foreach (var (symbol, node) in members)
             {
-                if (symbol is not IFieldSymbol field || !Has(field, AttributeNames.State)) continue;
+                if (symbol is not IFieldSymbol field || !Has(field, AttributeNames.State) || _rejected.Contains(field.Name)) continue;
                 var init = StateInitializer(field, node);
                 if (!equations.TryGetValue(field.Name, out var eq))
                 {
-                    Report(DiagnosticDescriptors.StateWithoutDynamics, IdentifierLocation(node), field.Name);
+                    if (declared.Contains(field.Name)) continue;
+                    Report(DiagnosticDescriptors.StateWithoutDynamics, NameLocation(node), field.Name);
                     continue;
                 }
                 stateSpecs.Add(new StateSpec(field.Name, init ?? Expr.Zero, eq.Kind, eq.Expr, eq.Member));
@@ -249,7 +264,7 @@ internal static partial class ModelExtractor
             SpikeSpec? spike = null;
             if (spikes.Count != 1)
             {
-                Report(DiagnosticDescriptors.SpikeConditionCount, spikes.Count > 1 ? spikes[1].Node : first!.Identifier.Parent, _type.Name, spikes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Report(DiagnosticDescriptors.SpikeConditionCount, spikes.Count > 1 ? NameLocation(spikes[1].Node) : first!.Identifier.GetLocation(), _type.Name, spikes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             else
             {
@@ -301,6 +316,17 @@ internal static partial class ModelExtractor
             static bool continuousStates(ModelSpec m) => m.States.Any(s => s.Dynamics == DynamicsKind.Derivative);
         }
 
+        /// <summary>The name of a declaration (member, variable, parameter, type), else the whole node.</summary>
+        private static Location NameLocation(SyntaxNode node) => node switch
+        {
+            MethodDeclarationSyntax m => m.Identifier.GetLocation(),
+            PropertyDeclarationSyntax p => p.Identifier.GetLocation(),
+            VariableDeclaratorSyntax v => v.Identifier.GetLocation(),
+            ParameterSyntax p => p.Identifier.GetLocation(),
+            BaseTypeDeclarationSyntax t => t.Identifier.GetLocation(),
+            _ => node.GetLocation(),
+        };
+
         internal static string KeywordOf(TypeDeclarationSyntax d) => d switch
         {
             RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
@@ -343,12 +369,13 @@ internal static partial class ModelExtractor
                 if (symbol.Type.SpecialType != SpecialType.System_Single && !isBool)
                 {
                     Report(DiagnosticDescriptors.NonFloatMember, (SyntaxNode?)p.Type ?? p, "Parameter", name, symbol.Type.ToDisplayString());
+                    _rejected.Add(name);
                     continue;
                 }
                 double? def = !symbol.HasExplicitDefaultValue ? null
                     : symbol.ExplicitDefaultValue switch { float f => f, bool b => b ? 1 : 0, _ => null };
                 var learnable = Find(symbol, AttributeNames.Learnable);
-                _declarations[name] = p;
+                _declaredAt[name] = p;
                 _params[name] = new ParamSpec(name, def, learnable is not null, learnable is not null && Named(learnable, "Shared", false), isBool);
             }
         }
@@ -372,10 +399,11 @@ internal static partial class ModelExtractor
                     {
                         var typeNode = (node.Parent as VariableDeclarationSyntax)?.Type;
                         Report(DiagnosticDescriptors.NonFloatMember, (SyntaxNode?)typeNode ?? node, "State", field.Name, field.Type.ToDisplayString());
+                        _rejected.Add(field.Name);
                         continue;
                     }
                     _states.Add(field.Name);
-                    _declarations[field.Name] = node;
+                    _declaredAt[field.Name] = node;
                 }
             }
         }
@@ -428,7 +456,7 @@ internal static partial class ModelExtractor
             var body = BodyOf(node);
             if (body is null)
             {
-                Report(DiagnosticDescriptors.EquationNotExpression, node is MethodDeclarationSyntax m ? m.Identifier.GetLocation() : node.GetLocation(), symbol.Name);
+                Report(DiagnosticDescriptors.EquationNotExpression, NameLocation(node), symbol.Name);
                 return null;
             }
             if (symbol is IMethodSymbol method && !ReadPorts(method, node)) return null;
@@ -468,7 +496,7 @@ internal static partial class ModelExtractor
                 {
                     _uniformPorts.Add(p.Name);
                     if (!_uniforms.Contains(p.Name)) _uniforms.Add(p.Name);
-                    if (pNode is not null && !_declarations.ContainsKey(p.Name)) _declarations[p.Name] = pNode;
+                    if (pNode is not null && !_declaredAt.ContainsKey(p.Name)) _declaredAt[p.Name] = pNode;
                     continue;
                 }
                 if (_states.Contains(p.Name) || _params.ContainsKey(p.Name))
@@ -478,7 +506,7 @@ internal static partial class ModelExtractor
                     continue;
                 }
                 _ports.Add(p.Name);
-                if (pNode is not null && !_declarations.ContainsKey(p.Name)) _declarations[p.Name] = pNode;
+                if (pNode is ParameterSyntax && !_declaredAt.ContainsKey(p.Name)) _declaredAt[p.Name] = pNode;
                 if (!_inputs.Contains(p.Name)) _inputs.Add(p.Name);
             }
             return ok;
@@ -499,7 +527,7 @@ internal static partial class ModelExtractor
             var body = BodyOf(node);
             if (body is null)
             {
-                Report(DiagnosticDescriptors.EquationNotExpression, node is MethodDeclarationSyntax m ? m.Identifier.GetLocation() : node.GetLocation(), symbol.Name);
+                Report(DiagnosticDescriptors.EquationNotExpression, NameLocation(node), symbol.Name);
                 return null;
             }
             if (symbol is IMethodSymbol { Parameters.Length: > 0 } method && !ReadPorts(method, node)) return null;
@@ -632,50 +660,45 @@ internal static partial class ModelExtractor
 
         // Names the generated Layer uses: its members (clash with state properties), its constructor's
         // parameters and locals (clash with parameter locals), and Step/Run's parameters (clash with ports).
-        private static readonly string[] LayerMembers = { "Model", "Batch", "Neurons", "Dt", "Integrator", "Spiked", "Step", "Run", "Reset", "RunCore", "Layer" };
         private static readonly string[] ConstructorLocals = { "model", "batch", "neurons", "dt", "step" };
-        private static readonly string[] RunParameters = { "steps", "spikes" };
 
         private void CheckNames(List<(ISymbol Symbol, SyntaxNode Node)> members)
         {
             foreach (var (symbol, node) in members)
             {
                 if (Array.IndexOf(ReservedNames, symbol.Name) >= 0)
-                    Report(DiagnosticDescriptors.NameConflict, IdentifierLocation(node), symbol.Name, "is a member the generator adds to every model (Dt, Spiked, Layer, CreateLayer)");
+                    Report(DiagnosticDescriptors.NameConflict, NameLocation(node), symbol.Name, "is a member the generator adds to every model");
+            }
+            if (_type.Name == "Layer")
+                Report(DiagnosticDescriptors.NameConflict, (Location?)null, _type.Name, "is the name of the population type the generator nests in every model");
+            foreach (var name in _states)
+            {
+                if (Array.IndexOf(LayerMemberNames, name) >= 0 && Array.IndexOf(ReservedNames, name) < 0)
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a member of the generated Layer type, where every state is also a property");
+            }
+            foreach (var name in _inputs)
+            {
+                if (Array.IndexOf(LayerParameterNames, name) >= 0)
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a parameter of the generated Layer.Step and Layer.Run, beside the input ports");
             }
             foreach (var name in _params.Keys.Concat(_states).Concat(_inputs))
             {
-                if (name.StartsWith("_", StringComparison.Ordinal))
-                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "starts with '_', which is reserved for generated locals");
-            }
-            foreach (var name in _states)
-            {
-                if (Array.IndexOf(LayerMembers, name) >= 0)
-                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with the generated Layer member of the same name");
+                if (Array.IndexOf(ReservedNames, name) >= 0 && !_states.Contains(name))
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a member the generator adds to every model");
+                else if (name.StartsWith("_", StringComparison.Ordinal))
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "starts with '_', which is reserved for generated locals");
+                else if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+                    // The generated kernel declares a local per parameter, state and port, by name.
+                    Report(DiagnosticDescriptors.NameConflict, _declaredAt.TryGetValue(name, out var at) ? NameLocation(at) : null, name, "is a C# keyword, which the generated code cannot use as a local name");
             }
             foreach (var name in _params.Keys)
             {
                 if (Array.IndexOf(ConstructorLocals, name) >= 0)
                     Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with a parameter or local of the generated Layer constructor (model, batch, neurons, dt, step)");
             }
-            foreach (var name in _inputs)
-            {
-                if (Array.IndexOf(RunParameters, name) >= 0)
-                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with a parameter of the generated Step/Run (steps, spikes)");
-            }
         }
 
-        private Location? At(string name) => _declarations.TryGetValue(name, out var node) ? IdentifierLocation(node) : null;
-
-        /// <summary>The name token of a declaration, so diagnostics underline the name rather than the whole member.</summary>
-        private static Location IdentifierLocation(SyntaxNode node) => node switch
-        {
-            MethodDeclarationSyntax m => m.Identifier.GetLocation(),
-            PropertyDeclarationSyntax p => p.Identifier.GetLocation(),
-            VariableDeclaratorSyntax v => v.Identifier.GetLocation(),
-            ParameterSyntax ps => ps.Identifier.GetLocation(),
-            _ => node.GetLocation(),
-        };
+        private Location? At(string name) => _declaredAt.TryGetValue(name, out var node) ? NameLocation(node) : null;
 
         // -------------------------------------------------------------- expressions
 
@@ -878,7 +901,8 @@ internal static partial class ModelExtractor
                     Report(DiagnosticDescriptors.InvalidInitializer, at, _initializerState, name);
                     return null;
                 }
-                Report(DiagnosticDescriptors.UnknownIdentifier, at, name, _type.Name);
+                if (_rejected.Contains(name)) { _failed = true; return null; }
+            Report(DiagnosticDescriptors.UnknownIdentifier, at, name, _type.Name);
                 return null;
             }
             if (_ports.Contains(name)) return new Sym(SymKind.Input, name);
@@ -899,6 +923,7 @@ internal static partial class ModelExtractor
                 if (sub.Parameters.Count > 0) return Unsupported(at, $"'{name}' is a method; call it with arguments");
                 return Inline(sub, at, Array.Empty<Expr>());
             }
+            if (_rejected.Contains(name)) { _failed = true; return null; }
             Report(DiagnosticDescriptors.UnknownIdentifier, at, name, _type.Name);
             return null;
         }

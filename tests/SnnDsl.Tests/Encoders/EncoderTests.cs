@@ -322,12 +322,14 @@ public class EncoderTests
         var spikes = new float[25 * 800];
         rate.Encode(x, 25, spikes);
         latency.Encode(x, 25, spikes);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int k = 0; k < 20; k++)
+        long allocated = SnnDsl.Testing.Allocations.Minimum(() =>
         {
-            rate.Encode(x, 25, spikes);
-            latency.Encode(x, 25, spikes);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int k = 0; k < 20; k++)
+            {
+                rate.Encode(x, 25, spikes);
+                latency.Encode(x, 25, spikes);
+            }
+        });
+        Assert.Equal(0, allocated);
     }
 }
