@@ -42,6 +42,19 @@ public class CompileTests
         AssertCompilesCleanly(GeneratorHarness.Run(file), count);
     }
 
+    public static TheoryData<string> EncoderFiles => new(Zoo.EncoderFileNames);
+
+    [Theory]
+    [MemberData(nameof(EncoderFiles))]
+    public void BuiltInEncoderCompiles(string fileName)
+    {
+        var run = GeneratorHarness.Run(new TestFile(fileName, Zoo.ReadEncoder(fileName)));
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.True(run.CompilerDiagnostics.IsEmpty, fileName + ":\n" + GeneratorHarness.Format(run.CompilerDiagnostics));
+        Assert.NotEmpty(run.GeneratedSources);
+        Assert.All(run.GeneratedSources, s => Assert.EndsWith(".Encoder.g.cs", s.HintName));
+    }
+
     [Fact]
     public void WholeZooAndTestModelsCompileTogether()
     {

@@ -111,6 +111,7 @@ public class FuzzTests
     private static IEnumerable<(string Name, string Text)> Seeds()
     {
         foreach (var f in Zoo.FileNames) yield return ("zoo/" + f, Zoo.Read(f));
+        foreach (var f in Zoo.EncoderFileNames) yield return ("encoders/" + f, Zoo.ReadEncoder(f));
         foreach (var (name, text) in TestModels.All) yield return ("test/" + name, text);
     }
 
@@ -122,7 +123,7 @@ public class FuzzTests
     {
         var root = CSharpSyntaxTree.ParseText(text, GeneratorHarness.ParseOptions).GetCompilationUnitRoot();
         var model = root.DescendantNodes().OfType<TypeDeclarationSyntax>()
-            .Where(t => t.AttributeLists.SelectMany(a => a.Attributes).Any(a => a.Name.ToString().StartsWith("Neuron", StringComparison.Ordinal)))
+            .Where(t => t.AttributeLists.SelectMany(a => a.Attributes).Any(a => a.Name.ToString().StartsWith("Neuron", StringComparison.Ordinal) || a.Name.ToString().StartsWith("Encoder", StringComparison.Ordinal)))
             .OrderBy(_ => rng.Next()).FirstOrDefault();
         if (model is null) return null;
         var tokens = model.DescendantTokens().ToList();

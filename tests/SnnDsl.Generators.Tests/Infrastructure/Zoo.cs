@@ -22,4 +22,15 @@ public static class Zoo
             .Replace("namespace SnnDsl.Neurons;", "namespace SnnDsl.Neurons.FromSource;");
 
     public static TestFile File(string fileName) => new(fileName, Read(fileName));
+
+    /// <summary>The built-in encoders in <c>src/SnnDsl/Encoders</c>.</summary>
+    public static string EncoderDirectory => Path.Combine(RepoPaths.RepoRoot, "src", "SnnDsl", "Encoders");
+
+    public static IReadOnlyList<string> EncoderFileNames =>
+        System.IO.Directory.GetFiles(EncoderDirectory, "*.cs").Select(Path.GetFileName).OrderBy(n => n, System.StringComparer.Ordinal).ToList()!;
+
+    /// <summary>An encoder file moved to <c>SnnDsl.Encoders.FromSource</c> (see <see cref="Read"/>).</summary>
+    public static string ReadEncoder(string fileName) =>
+        System.IO.File.ReadAllText(Path.Combine(EncoderDirectory, fileName)).Replace("\r\n", "\n")
+            .Replace("namespace SnnDsl.Encoders;", "namespace SnnDsl.Encoders.FromSource;");
 }
