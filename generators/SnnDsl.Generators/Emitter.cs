@@ -31,6 +31,9 @@ internal static class Emitter
     internal static string ParamRead(EquatableArray<ParamSpec> parameters, string name, string suffix) =>
         parameters.Any(p => p.Name == name && p.IsBool) ? $"(model.{name} ? 1{suffix} : 0{suffix})" : $"model.{name}";
 
+    /// <summary>Removes the indentation <see cref="IndentedTextWriter"/> leaves on blank lines.</summary>
+    internal static string TrimLineEnds(string text) => System.Text.RegularExpressions.Regex.Replace(text, "[ \\t]+\n", "\n");
+
     public static string HintName(ModelSpec m) => m.FullName + ".Neuron.g.cs";
 
     public static string Emit(KernelPlan plan)
@@ -71,7 +74,7 @@ internal static class Emitter
             w.WriteLine("}");
         }
         w.Flush();
-        return text.ToString();
+        return Emitter.TrimLineEnds(text.ToString());
     }
 
     /// <summary>The built-ins added even when the model has errors, so the user sees only the SnnDsl diagnostic.</summary>
@@ -94,7 +97,7 @@ internal static class Emitter
         foreach (var _ in containing) { w.Indent--; w.WriteLine("}"); }
         if (ns.Length > 0) { w.Indent--; w.WriteLine("}"); }
         w.Flush();
-        return text.ToString();
+        return Emitter.TrimLineEnds(text.ToString());
     }
 
     private static void WriteBuiltIns(IndentedTextWriter w, double dt)

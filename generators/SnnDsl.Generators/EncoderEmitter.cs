@@ -77,7 +77,7 @@ internal static class EncoderEmitter
         w.WriteLine("}");
         Close(w, ns, containing);
         w.Flush();
-        return text.ToString();
+        return Emitter.TrimLineEnds(text.ToString());
     }
 
     public static string Emit(EncoderPlan plan)
@@ -105,7 +105,7 @@ internal static class EncoderEmitter
         w.WriteLine("}");
         Close(w, m.Namespace, m.ContainingTypes);
         w.Flush();
-        return text.ToString();
+        return Emitter.TrimLineEnds(text.ToString());
     }
 
     private static void WriteLayer(IndentedTextWriter w, EncoderPlan plan)

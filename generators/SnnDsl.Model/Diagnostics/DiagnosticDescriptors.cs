@@ -100,7 +100,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidInitializer = Error("SNN0017",
         "State initializer must be constant per layer",
-        "The initial value of state '{0}' may only use numbers, parameters and Dt, not '{1}'",
+        "The initial value of state '{0}' may only use numbers, parameters and constants, not '{1}'",
         "Initial values are computed once per layer from parameters.");
 
     public static readonly DiagnosticDescriptor InternalError = Error("SNN0018",

@@ -473,8 +473,16 @@ internal static partial class ModelExtractor
             var result = Convert(body);
             _ports = new HashSet<string>(StringComparer.Ordinal);
             _uniformPorts = new HashSet<string>(StringComparer.Ordinal);
+            if (result is not null && !allowBool && IsCondition(result))
+            {
+                Report(DiagnosticDescriptors.UnsupportedExpression, body, body.ToString(),
+                    "an equation gives a number, but this is a condition; write 'condition ? 1f : 0f'");
+                return null;
+            }
             return result is null ? null : Symbolic.Algebra.Simplify(result);
         }
+
+        private static bool IsCondition(Expr e) => e is Binary { IsComparison: true } or Binary { IsLogical: true } or Unary { Op: UnOp.Not };
 
         private bool ReadPorts(IMethodSymbol method, SyntaxNode node)
         {
@@ -894,9 +902,8 @@ internal static partial class ModelExtractor
             if (_initializerMode)
             {
                 if (_params.ContainsKey(name)) return new Sym(SymKind.Param, name);
-                if (name == "Dt") return new Sym(SymKind.Dt, "Dt");
                 if (_constants.TryGetValue(name, out var k0)) return new Num(k0);
-                if (_states.Contains(name) || name == "Spiked" || _subs.ContainsKey(name))
+                if (_states.Contains(name) || name is "Spiked" or "Dt" || _subs.ContainsKey(name))
                 {
                     Report(DiagnosticDescriptors.InvalidInitializer, at, _initializerState, name);
                     return null;
