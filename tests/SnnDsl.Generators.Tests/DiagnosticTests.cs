@@ -107,6 +107,16 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public void SNN0002_ConditionAsEquation() => DiagnosticVerifier.Verify(N("""
+        [State] public float V;
+
+        [Next(nameof(V))]
+        public float Step(float input) => {|SNN0002:V < input|};
+        """ + "\n" + Spike),
+        // C# reports the bool-to-float conversion itself.
+        "CS0029");
+
+    [Fact]
     public void SNN0002_Valid() => Valid(N("""
         [State] public float V;
 
