@@ -154,7 +154,8 @@ internal static class Emitter
         w.WriteLine($"/// <para>Integrator: {plan.Integrator} ({Xml(plan.IntegratorReason)}). Each step integrates, then fires, then resets.</para>");
         w.WriteLine("/// </remarks>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public sealed class Layer{(single ? " : global::SnnDsl.ISpikingLayer" : "")}");
+        bool trainable = plan.Backward is not null;
+        w.WriteLine($"public sealed class Layer{(trainable ? " : global::SnnDsl.Training.ITrainableLayer" : single ? " : global::SnnDsl.ISpikingLayer" : "")}");
         w.WriteLine("{");
         w.Indent++;
 
@@ -172,7 +173,9 @@ internal static class Emitter
         WriteProperties(w, plan);
         WriteReset(w, plan);
         WriteStepAndRun(w, plan, ports);
+        if (plan.Backward is not null) WriteTraining(w, plan, ports[0]);
         WriteKernel(w, plan, ports);
+        if (plan.Backward is not null) WriteBackwardKernel(w, plan, ports[0]);
 
         w.Indent--;
         w.WriteLine("}");
@@ -328,7 +331,7 @@ internal static class Emitter
         w.Indent++;
         foreach (var p in ports) WriteLengthCheck(w, p, "1");
         WriteLengthCheck(w, "spikes", "1");
-        w.WriteLine($"RunCore(1, {portArgs}spikes);");
+        w.WriteLine($"RunCore(1, {portArgs}spikes, null);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
@@ -344,7 +347,7 @@ internal static class Emitter
         w.WriteLine("if (steps < 0) throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"steps must not be negative.\");");
         foreach (var p in ports) WriteLengthCheck(w, p, "steps");
         WriteLengthCheck(w, "spikes", "steps");
-        w.WriteLine($"RunCore(steps, {portArgs}spikes);");
+        w.WriteLine($"RunCore(steps, {portArgs}spikes, null);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
@@ -371,7 +374,8 @@ internal static class Emitter
         w.WriteLine("// The kernel: each block of neurons is loaded once, advanced through every step, and stored once.");
         w.WriteLine("// The SIMD body and the scalar tail are the same statements over Vector<float> and float locals;");
         w.WriteLine("// SnnMath gives both the same operations, so a neuron's result does not depend on its position.");
-        w.WriteLine($"private void RunCore(int _steps, {portParams}global::System.Span<float> _spikes)");
+        w.WriteLine("// With a tape buffer, the pre-reset state of every step is recorded for Backward ([steps, states, size]).");
+        w.WriteLine($"private void RunCore(int _steps, {portParams}global::System.Span<float> _spikes, float[]? _pre)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("int _n = _size;");
@@ -380,6 +384,8 @@ internal static class Emitter
         w.WriteLine($"ref float _r_Spiked = ref {Marshal}.GetArrayDataReference(_spiked);");
         foreach (var p in ports) w.WriteLine($"ref float _r_in_{p} = ref {Marshal}.GetReference(_x_{p});");
         w.WriteLine($"ref float _r_spikes = ref {Marshal}.GetReference(_spikes);");
+        w.WriteLine("bool _record = _pre is not null;");
+        w.WriteLine($"ref float _r_pre = ref _record ? ref {Marshal}.GetArrayDataReference(_pre!) : ref {Unsafe}.NullRef<float>();");
         w.WriteLine();
 
         WriteBlock(w, plan, ports, vector: true);
@@ -399,10 +405,8 @@ internal static class Emitter
         w.WriteLine(vector ? "// SIMD body: Vector<float>.Count neurons at a time." : "// Scalar tail: the remaining neurons, same statements.");
         w.WriteLine("{");
         w.Indent++;
-        foreach (var p in plan.KernelParameters) w.WriteLine($"var {p} = {Broadcast("_p_" + p)};");
-        foreach (var c in plan.KernelConstants) w.WriteLine($"var {c} = {Broadcast("_c" + c)};");
-        if (plan.KernelUsesDt) w.WriteLine($"var Dt = {Broadcast("_dt")};");
-        foreach (var l in plan.Literals) w.WriteLine($"var {l.Name} = {Broadcast(FloatLiteral(l.Value))};");
+        var names = Used(plan.Body.Select(b => b.Value).Concat(plan.Commit.Select(c => c.Value)).Append(plan.Spike).Concat(plan.Resets.Select(r => r.Value)));
+        WriteConstants(w, plan, names, Broadcast);
         w.WriteLine(vector
             ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)"
             : "for (; _i < _n; _i++)");
@@ -423,6 +427,13 @@ internal static class Emitter
             w.WriteLine($"var {s.Name} = {KernelPrinter.Print(s.Value)};");
         }
         foreach (var c in plan.Commit) w.WriteLine($"{c.Name} = {KernelPrinter.Print(c.Value)};");
+        w.WriteLine("if (_record)");
+        w.WriteLine("{");
+        w.Indent++;
+        for (int k = 0; k < m.States.Count; k++)
+            w.WriteLine(Store(m.States[k].Name, "_r_pre", $"(nuint)(((long)_t * {m.States.Count} + {k}) * _n + _i)"));
+        w.Indent--;
+        w.WriteLine("}");
         w.WriteLine();
         w.WriteLine($"// Fire: {m.Spike!.Condition}.");
         w.WriteLine($"var _spike = {KernelPrinter.Print(plan.Spike)};");
@@ -439,6 +450,164 @@ internal static class Emitter
         w.WriteLine("}");
         foreach (var s in m.States) w.WriteLine(Store(s.Name, "_r_" + s.Name, "(nuint)_i"));
         w.WriteLine(Store("Spiked", "_r_Spiked", "(nuint)_i"));
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    internal static HashSet<string> Used(IEnumerable<Expr> expressions)
+    {
+        var set = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var e in expressions)
+            foreach (var sym in SnnDsl.Model.Symbolic.Algebra.Symbols(e)) set.Add(sym.Name);
+        return set;
+    }
+
+    private static void WriteConstants(IndentedTextWriter w, KernelPlan plan, HashSet<string> names, System.Func<string, string> broadcast)
+    {
+        foreach (var p in plan.KernelParameters.Where(names.Contains)) w.WriteLine($"var {p} = {broadcast("_p_" + p)};");
+        foreach (var c in plan.KernelConstants.Where(names.Contains)) w.WriteLine($"var {c} = {broadcast("_c" + c)};");
+        if (names.Contains("Dt")) w.WriteLine($"var Dt = {broadcast("_dt")};");
+        foreach (var l in plan.Literals.Where(l => names.Contains(l.Name))) w.WriteLine($"var {l.Name} = {broadcast(FloatLiteral(l.Value))};");
+    }
+
+    private static void WriteTraining(IndentedTextWriter w, KernelPlan plan, string port)
+    {
+        var m = plan.Model;
+        int n = m.States.Count;
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine($"public int StateCount => {n};");
+        w.WriteLine();
+        w.WriteLine($"/// <summary>The tape keeps the pre-reset state: {4 * n} bytes per neuron and step (spikes are read from the forward output).</summary>");
+        w.WriteLine($"public int TapeBytesPerNeuronStep => {4 * n};");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine($"public global::SnnDsl.Training.NeuronTape CreateTape(int maxSteps) => new global::SnnDsl.Training.NeuronTape(maxSteps, {n}, _size);");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Advances the layer like <see cref=\"Run\"/> and records what <see cref=\"Backward\"/> needs.</summary>");
+        w.WriteLine($"/// <param name=\"steps\">The number of steps T (at most the tape's MaxSteps).</param>");
+        w.WriteLine($"/// <param name=\"{port}\">Input port <c>{port}</c>, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine("/// <param name=\"spikes\">Receives the spikes, <c>[T, batch, neurons]</c>; keep them for <see cref=\"Backward\"/>.</param>");
+        w.WriteLine("/// <param name=\"tape\">A tape from <see cref=\"CreateTape\"/>.</param>");
+        w.WriteLine($"public void Forward(int steps, global::System.ReadOnlySpan<float> {port}, global::System.Span<float> spikes, global::SnnDsl.Training.NeuronTape tape)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(tape);");
+        WriteTapeCheck(w, n);
+        w.WriteLine("if (steps < 0 || steps > tape.MaxSteps) throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, $\"steps must be between 0 and the tape's MaxSteps ({tape.MaxSteps}).\");");
+        WriteLengthCheck(w, port, "steps");
+        WriteLengthCheck(w, "spikes", "steps");
+        for (int k = 0; k < n; k++) w.WriteLine($"global::System.Array.Copy(_s_{m.States[k].Name}, 0, tape.Start, {k} * _size, _size);");
+        w.WriteLine("global::System.Array.Copy(_spiked, tape.StartSpiked, _size);");
+        w.WriteLine("tape.Steps = steps;");
+        w.WriteLine($"RunCore(steps, {port}, spikes, tape.Pre);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        w.WriteLine("/// <summary>");
+        w.WriteLine($"/// Backpropagation through time over the recorded window, surrogate {Xml(plan.Backward!.Surrogate)}; the reset is {(m.DetachReset ? "detached (no gradient through the reset, as snnTorch)" : "differentiated through the surrogate")}");
+        w.WriteLine("/// and <c>Spiked</c> carries no gradient. Derived from the same statements as the forward step.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("/// <param name=\"tape\">The tape of the last <see cref=\"Forward\"/>.</param>");
+        w.WriteLine($"/// <param name=\"{port}\">The input of that forward pass, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine("/// <param name=\"spikes\">The spikes of that forward pass, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine("/// <param name=\"gradSpikes\">dL/dspikes, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine($"/// <param name=\"gradFirstState\">dL/d(pre-reset <c>{m.States[0].Name}</c>), <c>[T, batch, neurons]</c>, or empty.</param>");
+        w.WriteLine($"/// <param name=\"gradInput\">Receives dL/d{port}, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine($"public void Backward(global::SnnDsl.Training.NeuronTape tape, global::System.ReadOnlySpan<float> {port}, global::System.ReadOnlySpan<float> spikes, global::System.ReadOnlySpan<float> gradSpikes, global::System.ReadOnlySpan<float> gradFirstState, global::System.Span<float> gradInput)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(tape);");
+        WriteTapeCheck(w, n);
+        w.WriteLine("int steps = tape.Steps;");
+        WriteLengthCheck(w, port, "steps");
+        WriteLengthCheck(w, "spikes", "steps");
+        WriteLengthCheck(w, "gradSpikes", "steps");
+        WriteLengthCheck(w, "gradInput", "steps");
+        w.WriteLine("if (!gradFirstState.IsEmpty && gradFirstState.Length != (long)steps * _size)");
+        w.WriteLine("    throw new global::System.ArgumentException($\"gradFirstState must be empty or hold [steps, batch, neurons] = [{steps}, {Batch}, {Neurons}] = {(long)steps * _size} values, but holds {gradFirstState.Length}.\", nameof(gradFirstState));");
+        w.WriteLine($"BackwardCore(steps, tape, {port}, spikes, gradSpikes, gradFirstState, gradInput);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+    }
+
+    private static void WriteTapeCheck(IndentedTextWriter w, int states)
+    {
+        w.WriteLine($"if (tape.States != {states} || tape.Size != _size)");
+        w.WriteLine($"    throw new global::System.ArgumentException($\"tape was made for {{tape.States}} states x {{tape.Size}} neurons; this layer needs {states} x {{_size}} (use CreateTape).\", nameof(tape));");
+    }
+
+    private static void WriteBackwardKernel(IndentedTextWriter w, KernelPlan plan, string port)
+    {
+        w.WriteLine();
+        w.WriteLine("// The backward kernel: each block of neurons walks the window in reverse time with its adjoints in registers.");
+        w.WriteLine("private void BackwardCore(int _steps, global::SnnDsl.Training.NeuronTape _tape, global::System.ReadOnlySpan<float> _x_in, global::System.ReadOnlySpan<float> _x_spk, global::System.ReadOnlySpan<float> _x_gs, global::System.ReadOnlySpan<float> _x_gv, global::System.Span<float> _x_gin)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("int _n = _size;");
+        w.WriteLine("int _i = 0;");
+        w.WriteLine("bool _hasGv = !_x_gv.IsEmpty;");
+        w.WriteLine($"ref float _r_pre = ref {Marshal}.GetArrayDataReference(_tape.Pre);");
+        w.WriteLine($"ref float _r_start = ref {Marshal}.GetArrayDataReference(_tape.Start);");
+        w.WriteLine($"ref float _r_startSpiked = ref {Marshal}.GetArrayDataReference(_tape.StartSpiked);");
+        w.WriteLine($"ref float _r_in = ref {Marshal}.GetReference(_x_in);");
+        w.WriteLine($"ref float _r_spk = ref {Marshal}.GetReference(_x_spk);");
+        w.WriteLine($"ref float _r_gs = ref {Marshal}.GetReference(_x_gs);");
+        w.WriteLine($"ref float _r_gv = ref _hasGv ? ref {Marshal}.GetReference(_x_gv) : ref {Unsafe}.NullRef<float>();");
+        w.WriteLine($"ref float _r_gin = ref {Marshal}.GetReference(_x_gin);");
+        w.WriteLine();
+        WriteBackwardBlock(w, plan, port, vector: true);
+        w.WriteLine();
+        WriteBackwardBlock(w, plan, port, vector: false);
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    private static void WriteBackwardBlock(IndentedTextWriter w, KernelPlan plan, string port, bool vector)
+    {
+        var m = plan.Model;
+        int n = m.States.Count;
+        string Broadcast(string scalar) => vector ? $"new {Vec}({scalar})" : scalar;
+        string Load(string r, string offset) => vector ? $"{VecStatic}.LoadUnsafe(ref {r}, {offset})" : $"{Unsafe}.Add(ref {r}, {offset})";
+        string Store(string value, string r, string offset) => vector ? $"{VecStatic}.StoreUnsafe({value}, ref {r}, {offset});" : $"{Unsafe}.Add(ref {r}, {offset}) = {value};";
+        string zero = vector ? Vec + ".Zero" : "0f";
+        var statements = plan.Backward!.Statements;
+
+        w.WriteLine(vector ? "// SIMD body." : "// Scalar tail, same statements.");
+        w.WriteLine("{");
+        w.Indent++;
+        WriteConstants(w, plan, Used(statements.Select(st => st.Value)), Broadcast);
+        w.WriteLine(vector ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)" : "for (; _i < _n; _i++)");
+        w.WriteLine("{");
+        w.Indent++;
+        foreach (var s in m.States) w.WriteLine($"var _lam_{s.Name} = {zero};");
+        w.WriteLine("for (int _t = _steps - 1; _t >= 0; _t--)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("nuint _o = (nuint)((long)_t * _n + _i);");
+        for (int k = 0; k < n; k++)
+        {
+            string s = m.States[k].Name;
+            w.WriteLine($"var _pre_{s} = {Load("_r_pre", $"(nuint)(((long)_t * {n} + {k}) * _n + _i)")};");
+            w.WriteLine($"var _ppre_{s} = _t > 0 ? {Load("_r_pre", $"(nuint)(((long)(_t - 1) * {n} + {k}) * _n + _i)")} : {Load("_r_start", $"(nuint)((long){k} * _n + _i)")};");
+        }
+        w.WriteLine($"var _pfire = _t > 0 ? {Load("_r_spk", "_o - (nuint)_n")} : {zero};");
+        w.WriteLine($"var Spiked = _t > 0 ? _pfire : {Load("_r_startSpiked", "(nuint)_i")};");
+        w.WriteLine($"var _s = {Load("_r_spk", "_o")};");
+        w.WriteLine($"var {port} = {Load("_r_in", "_o")};");
+        w.WriteLine($"var _gs = {Load("_r_gs", "_o")};");
+        w.WriteLine($"var _gv = _hasGv ? {Load("_r_gv", "_o")} : {zero};");
+        foreach (var st in statements)
+        {
+            if (st.Comment.Length > 0) w.WriteLine("// " + st.Comment);
+            w.WriteLine($"var {st.Name} = {KernelPrinter.Print(st.Value)};");
+        }
+        foreach (var s in m.States) w.WriteLine($"_lam_{s.Name} = _nlam_{s.Name};");
+        w.WriteLine(Store("_gin", "_r_gin", "_o"));
+        w.Indent--;
+        w.WriteLine("}");
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

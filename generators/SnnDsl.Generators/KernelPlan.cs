@@ -41,4 +41,6 @@ internal sealed record KernelPlan(
     EquatableArray<Stmt> Body,
     EquatableArray<Stmt> Commit,
     Expr Spike,
-    EquatableArray<ResetSpec> Resets);
+    EquatableArray<ResetSpec> Resets,
+    BackwardPlan? Backward,
+    string BackwardReason);

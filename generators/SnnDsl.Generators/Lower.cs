@@ -105,6 +105,9 @@ internal static partial class Lower
             // Compute repeated sub-expressions once per step.
             body = EliminateCommonSubexpressions(body);
 
+            // The backward pass, derived from the forward statements as they now stand.
+            var backward = BuildBackward(body, commit, resets, out string backwardReason);
+
             // Name the literals of the per-step code.
             var literals = new SortedDictionary<string, double>(StringComparer.Ordinal);
             Expr Lit(Expr e) => Algebra.Rewrite(e, n =>
@@ -118,6 +121,8 @@ internal static partial class Lower
             commit = commit.Select(s => s with { Value = Lit(s.Value) }).ToList();
             spike = Lit(spike);
             resets = resets.Select(r => r with { Value = Lit(r.Value) }).ToList();
+            if (backward is not null)
+                backward = backward with { Statements = backward.Statements.Select(st => st with { Value = Lit(st.Value) }).ToEquatableArray() };
 
             // What the kernel reads from the layer.
             var used = new List<Sym>();
@@ -126,6 +131,7 @@ internal static partial class Lower
             foreach (var s in commit) Collect(s.Value);
             Collect(spike);
             foreach (var r in resets) Collect(r.Value);
+            if (backward is not null) foreach (var st in backward.Statements) Collect(st.Value);
 
             var kernelParams = _m.Parameters.Select(p => p.Name).Where(n => used.Contains(new Sym(SymKind.Param, n))).ToList();
             var kernelConstants = _constants.Where(c => c.Constant is not null).Select(c => c.Constant!.Name)
@@ -159,7 +165,9 @@ internal static partial class Lower
                 body.ToEquatableArray(),
                 commit.ToEquatableArray(),
                 spike,
-                resets.ToEquatableArray());
+                resets.ToEquatableArray(),
+                backward,
+                backwardReason);
         }
 
         // ---------------------------------------------------------------- Exact
@@ -391,7 +399,7 @@ internal static partial class Lower
         /// local, largest first, placed just before its first use. Equations are pure and both
         /// branches of a select are evaluated anyway, so this never changes a result.
         /// </summary>
-        private static List<Stmt> EliminateCommonSubexpressions(List<Stmt> body)
+        private static List<Stmt> EliminateCommonSubexpressions(List<Stmt> body, string prefix = "_e")
         {
             int counter = 0;
             while (true)
@@ -415,9 +423,9 @@ internal static partial class Lower
                     int size = Size(e);
                     if (size > bestSize) { best = e; bestSize = size; }
                 }
-                if (best is null) return Renumber(body);
+                if (best is null) return Renumber(body, prefix);
 
-                string name = $"_e{counter++}";
+                string name = $"{prefix}{counter++}";
                 var local = Local(name);
                 int first = body.FindIndex(s => Algebra.DependsOn(s.Value, _ => true) && Contains(s.Value, best));
                 var rewritten = body.Select(s => s with { Value = Algebra.Rewrite(s.Value, n => n.Equals(best) ? local : null) }).ToList();
@@ -427,13 +435,13 @@ internal static partial class Lower
         }
 
         /// <summary>Numbers the shared locals _e0, _e1, ... in the order they are computed.</summary>
-        private static List<Stmt> Renumber(List<Stmt> body)
+        private static List<Stmt> Renumber(List<Stmt> body, string prefix)
         {
             var map = new Dictionary<Sym, Expr>();
             int k = 0;
             foreach (var s in body)
-                if (s.Name.StartsWith("_e", StringComparison.Ordinal) && s.Name.Length > 2 && char.IsDigit(s.Name[2]))
-                    map[Local(s.Name)] = Local($"_e{k++}");
+                if (s.Name.StartsWith(prefix, StringComparison.Ordinal) && s.Name.Length > prefix.Length && char.IsDigit(s.Name[prefix.Length]))
+                    map[Local(s.Name)] = Local($"{prefix}{k++}");
             return body.Select(s => new Stmt(
                 map.TryGetValue(Local(s.Name), out var renamed) ? ((Sym)renamed).Name : s.Name,
                 Algebra.Substitute(s.Value, map),
