@@ -30,6 +30,19 @@ public partial record BackwardQuadratic(float Tau = 8f, float TauW = 30f, float 
     }
 }
 
+/// <summary>snnTorch's Leaky with its fast_sigmoid surrogate (slope 25), declared as a user would.</summary>
+[Neuron]
+public partial record LeakyFastSigmoid(float Beta = 0.9f, float Threshold = 1f)
+{
+    [State] public float Mem;
+
+    [Next(nameof(Mem))]
+    public float Step(float input) => Beta * Mem + input - Threshold * Spiked;
+
+    [SpikeWhen(Surrogate.FastSigmoid, Slope = 25f)]
+    public bool Fires => Mem > Threshold;
+}
+
 /// <summary>
 /// Generated Backward against central finite differences of a smoothed forward: the loss is
 /// L = sum over steps and neurons of w * Phi(a - b), with Phi the surrogate's integral evaluated at the
@@ -202,6 +215,40 @@ public class BackwardTests
             double dmem = g[t] * atan + carry;
             Assert.True(Math.Abs(gin[t] - dmem) <= 1e-5 * Math.Max(1e-3, Math.Abs(dmem)), $"ATan, step {t}: {gin[t]} vs {dmem}");
             carry = 0.8 * dmem;
+        }
+    }
+
+    [Fact]
+    public void Leaky_backward_reproduces_snntorch_fast_sigmoid()
+    {
+        // dL/dmem_t = g_t / (25 |mem_t - 1| + 1)^2 + beta dL/dmem_{t+1}, reset detached, as snnTorch's fast_sigmoid.
+        const int steps = 9;
+        float[] x = { 0.5f, 0.6f, 0.3f, 0.9f, 0.05f, 0.7f, 0.6f, 0.2f, 0.8f };
+        double[] g = { -0.3, 0.4, 0.2, 0.9, -0.5, 0.1, 0.6, 0.3, -0.2 };
+        var layer = new LeakyFastSigmoid().CreateLayer(1, 1);
+        var tape = layer.CreateTape(steps);
+        var spikes = new float[steps];
+        layer.Forward(steps, x, spikes, tape);
+        var gin = new float[steps];
+        layer.Backward(tape, x, spikes, g.Select(v => (float)v).ToArray(), ReadOnlySpan<float>.Empty, gin);
+
+        // The forward in float32, as snnTorch computes it; the gradient formula in double.
+        var mem = new double[steps];
+        float m = 0, prev = 0;
+        for (int t = 0; t < steps; t++)
+        {
+            m = 0.9f * m + x[t] - 1f * prev;
+            mem[t] = m;
+            prev = m > 1 ? 1 : 0;
+            Assert.Equal((float)prev, spikes[t]);
+        }
+        Assert.Contains(1f, spikes);
+        double carry = 0;
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            double dmem = g[t] / Math.Pow(25 * Math.Abs(mem[t] - 1) + 1, 2) + carry;
+            Assert.True(Math.Abs(gin[t] - dmem) <= 1e-5 * Math.Max(1e-3, Math.Abs(dmem)), $"step {t}: {gin[t]} vs {dmem}");
+            carry = 0.9 * dmem;
         }
     }
 
