@@ -155,13 +155,25 @@ internal static class Emitter
         w.WriteLine("/// </remarks>");
         w.WriteLine(GeneratedCode);
         bool trainable = plan.Backward is not null;
-        w.WriteLine($"public sealed class Layer{(trainable ? " : global::SnnDsl.Training.ITrainableLayer" : single ? " : global::SnnDsl.ISpikingLayer" : "")}");
+        string bases = trainable ? " : global::SnnDsl.Training.ITrainableLayer" : single ? " : global::SnnDsl.ISpikingLayer" : "";
+        if (plan.Learning is not null) bases += bases.Length == 0 ? " : global::SnnDsl.Training.ILearnableLayer" : ", global::SnnDsl.Training.ILearnableLayer";
+        w.WriteLine($"public sealed class Layer{bases}");
         w.WriteLine("{");
         w.Indent++;
 
         // Fields.
-        foreach (var p in plan.KernelParameters) w.WriteLine($"private readonly float _p_{p};");
-        foreach (var c in plan.KernelConstants) w.WriteLine($"private readonly float _c{c};");
+        var perElement = PerElement(plan);
+        foreach (var p in plan.KernelParameters.Where(p => !perElement.Contains(p))) w.WriteLine($"private readonly float _p_{p};");
+        foreach (var c in plan.KernelConstants.Where(c => !perElement.Contains(c))) w.WriteLine($"private readonly float _c{c};");
+        foreach (var e in perElement) w.WriteLine($"private readonly float[] _pe_{e}; // per element: varies with the learnable parameters");
+        if (plan.Learning is { } learning)
+        {
+            w.WriteLine("private readonly float[] _theta;");
+            w.WriteLine("private readonly float[] _thetaGrad;");
+            w.WriteLine("private readonly string[] _thetaNames;");
+            if (plan.Backward is not null)
+                foreach (var leaf in learning.Leaves) w.WriteLine($"private readonly float[] _gpe_{leaf};");
+        }
         foreach (var s in m.States) w.WriteLine($"private readonly float _c_init_{s.Name};");
         if (plan.KernelUsesDt) w.WriteLine("private readonly float _dt;");
         foreach (var s in m.States) w.WriteLine($"private readonly float[] _s_{s.Name};");
@@ -204,7 +216,7 @@ internal static class Emitter
         w.WriteLine("Neurons = neurons;");
         w.WriteLine("Dt = step;");
         w.WriteLine("_size = checked(batch * neurons);");
-        foreach (var p in plan.KernelParameters) w.WriteLine($"_p_{p} = {ParamRead(plan.Model.Parameters, p, "f")};");
+        foreach (var p in plan.KernelParameters.Where(p => !PerElement(plan).Contains(p))) w.WriteLine($"_p_{p} = {ParamRead(plan.Model.Parameters, p, "f")};");
         if (plan.KernelUsesDt) w.WriteLine("_dt = step;");
         w.WriteLine();
         w.WriteLine("// Constants, computed once in double precision.");
@@ -212,6 +224,55 @@ internal static class Emitter
         w.Indent++;
         foreach (var p in m.Parameters) w.WriteLine($"double {p.Name} = {ParamRead(m.Parameters, p.Name, ".0")};");
         w.WriteLine("double Dt = step;");
+        WriteConstantSteps(w, plan);
+        WriteFiniteGuards(w, m.Name, plan.KernelConstants.Where(c => !PerElement(plan).Contains(c)), plan.Constants);
+        foreach (var c in plan.KernelConstants.Where(c => !PerElement(plan).Contains(c))) w.WriteLine($"_c{c} = (float){c};");
+        foreach (var init in plan.Initials) w.WriteLine($"_c{init.Name} = (float)({DoublePrinter.Print(init.Value)});");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        foreach (var s in m.States) w.WriteLine($"_s_{s.Name} = new float[_size];");
+        w.WriteLine("_spiked = new float[_size];");
+        if (plan.Learning is { } learn)
+        {
+            foreach (var e in PerElement(plan)) w.WriteLine($"_pe_{e} = new float[_size];");
+            if (plan.Backward is not null) foreach (var leaf in learn.Leaves) w.WriteLine($"_gpe_{leaf} = new float[_size];");
+            string count = string.Join(" + ", learn.Parameters.Select(l => l.Shared ? "1" : "neurons"));
+            w.WriteLine($"_theta = new float[{count}];");
+            w.WriteLine($"_thetaGrad = new float[{count}];");
+            w.WriteLine($"_thetaNames = new string[{count}];");
+            w.WriteLine("int _k = 0;");
+            foreach (var l in learn.Parameters)
+            {
+                if (l.Shared) { w.WriteLine($"_thetaNames[_k] = \"{l.Name}\";"); w.WriteLine($"_theta[_k++] = model.{l.Name};"); }
+                else { w.WriteLine($"for (int _n = 0; _n < neurons; _n++) {{ _thetaNames[_k] = \"{l.Name}[\" + _n + \"]\"; _theta[_k++] = model.{l.Name}; }}"); }
+            }
+            w.WriteLine("ApplyParameters();");
+        }
+        w.WriteLine("Reset();");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+    }
+
+    /// <summary>
+    /// Refuses parameters that make a per-step constant infinite or NaN (a zero time constant, a
+    /// division by zero), naming the constant and its formula, instead of simulating NaNs.
+    /// </summary>
+    internal static void WriteFiniteGuards(IndentedTextWriter w, string model, IEnumerable<string> used, IEnumerable<ConstantStep> constants)
+    {
+        var formulas = constants.Where(c => c.Constant is not null).ToDictionary(c => c.Constant!.Name, c => c.Constant!.Value);
+        foreach (var c in used)
+        {
+            string formula = formulas.TryGetValue(c, out var f) ? Infix.Print(f) : "the exact propagator";
+            w.WriteLine($"if (!double.IsFinite({c}))");
+            w.WriteLine($"    throw new global::System.ArgumentException($\"{model}: the per-step constant {formula.Replace("\"", "'").Replace("{", "(").Replace("}", ")")} is {{{c}}} with these parameters at Dt = {{step}} ms (a zero time constant or a division by zero?).\", nameof(model));");
+        }
+    }
+
+    private static void WriteConstantSteps(IndentedTextWriter w, KernelPlan plan)
+    {
+        var m = plan.Model;
         foreach (var step in plan.Constants)
         {
             if (step.Constant is { } c)
@@ -245,33 +306,6 @@ internal static class Emitter
                     if (prop.Q[k].Length > 0) w.WriteLine($"double {prop.Q[k]} = _Q[{k}];");
                 }
             }
-        }
-        WriteFiniteGuards(w, m.Name, plan.KernelConstants, plan.Constants);
-        foreach (var c in plan.KernelConstants) w.WriteLine($"_c{c} = (float){c};");
-        foreach (var init in plan.Initials) w.WriteLine($"_c{init.Name} = (float)({DoublePrinter.Print(init.Value)});");
-        w.Indent--;
-        w.WriteLine("}");
-        w.WriteLine();
-        foreach (var s in m.States) w.WriteLine($"_s_{s.Name} = new float[_size];");
-        w.WriteLine("_spiked = new float[_size];");
-        w.WriteLine("Reset();");
-        w.Indent--;
-        w.WriteLine("}");
-        w.WriteLine();
-    }
-
-    /// <summary>
-    /// Refuses parameters that make a per-step constant infinite or NaN (a zero time constant, a
-    /// division by zero), naming the constant and its formula, instead of simulating NaNs.
-    /// </summary>
-    internal static void WriteFiniteGuards(IndentedTextWriter w, string model, IEnumerable<string> used, IEnumerable<ConstantStep> constants)
-    {
-        var formulas = constants.Where(c => c.Constant is not null).ToDictionary(c => c.Constant!.Name, c => c.Constant!.Value);
-        foreach (var c in used)
-        {
-            string formula = formulas.TryGetValue(c, out var f) ? Infix.Print(f) : "the exact propagator";
-            w.WriteLine($"if (!double.IsFinite({c}))");
-            w.WriteLine($"    throw new global::System.ArgumentException($\"{model}: the per-step constant {formula.Replace("\"", "'").Replace("{", "(").Replace("}", ")")} is {{{c}}} with these parameters at Dt = {{step}} ms (a zero time constant or a division by zero?).\", nameof(model));");
         }
     }
 
@@ -384,6 +418,7 @@ internal static class Emitter
         w.WriteLine($"ref float _r_Spiked = ref {Marshal}.GetArrayDataReference(_spiked);");
         foreach (var p in ports) w.WriteLine($"ref float _r_in_{p} = ref {Marshal}.GetReference(_x_{p});");
         w.WriteLine($"ref float _r_spikes = ref {Marshal}.GetReference(_spikes);");
+        foreach (var e in PerElement(plan)) w.WriteLine($"ref float _r_pe_{e} = ref {Marshal}.GetArrayDataReference(_pe_{e});");
         w.WriteLine("bool _record = _pre is not null;");
         w.WriteLine($"ref float _r_pre = ref _record ? ref {Marshal}.GetArrayDataReference(_pre!) : ref {Unsafe}.NullRef<float>();");
         w.WriteLine();
@@ -407,6 +442,7 @@ internal static class Emitter
         w.Indent++;
         var names = Used(plan.Body.Select(b => b.Value).Concat(plan.Commit.Select(c => c.Value)).Append(plan.Spike).Concat(plan.Resets.Select(r => r.Value)));
         WriteConstants(w, plan, names, Broadcast);
+        var perElementNames = PerElement(plan).Where(names.Contains).ToList();
         w.WriteLine(vector
             ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)"
             : "for (; _i < _n; _i++)");
@@ -414,6 +450,7 @@ internal static class Emitter
         w.Indent++;
         foreach (var s in m.States) w.WriteLine($"var {s.Name} = {Load("_r_" + s.Name, "(nuint)_i")};");
         w.WriteLine($"var Spiked = {Load("_r_Spiked", "(nuint)_i")};");
+        foreach (var e in perElementNames) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_i")};");
         w.WriteLine("for (int _t = 0; _t < _steps; _t++)");
         w.WriteLine("{");
         w.Indent++;
@@ -464,10 +501,14 @@ internal static class Emitter
         return set;
     }
 
+    private static HashSet<string> PerElement(KernelPlan plan) =>
+        new(plan.Learning?.PerElement ?? EquatableArray<string>.Empty, System.StringComparer.Ordinal);
+
     private static void WriteConstants(IndentedTextWriter w, KernelPlan plan, HashSet<string> names, System.Func<string, string> broadcast)
     {
-        foreach (var p in plan.KernelParameters.Where(names.Contains)) w.WriteLine($"var {p} = {broadcast("_p_" + p)};");
-        foreach (var c in plan.KernelConstants.Where(names.Contains)) w.WriteLine($"var {c} = {broadcast("_c" + c)};");
+        var perElement = PerElement(plan);
+        foreach (var p in plan.KernelParameters.Where(p => names.Contains(p) && !perElement.Contains(p))) w.WriteLine($"var {p} = {broadcast("_p_" + p)};");
+        foreach (var c in plan.KernelConstants.Where(c => names.Contains(c) && !perElement.Contains(c))) w.WriteLine($"var {c} = {broadcast("_c" + c)};");
         if (names.Contains("Dt")) w.WriteLine($"var Dt = {broadcast("_dt")};");
         foreach (var l in plan.Literals.Where(l => names.Contains(l.Name))) w.WriteLine($"var {l.Name} = {broadcast(FloatLiteral(l.Value))};");
     }
@@ -528,6 +569,105 @@ internal static class Emitter
         w.WriteLine("if (!gradFirstState.IsEmpty && gradFirstState.Length != (long)steps * _size)");
         w.WriteLine("    throw new global::System.ArgumentException($\"gradFirstState must be empty or hold [steps, batch, neurons] = [{steps}, {Batch}, {Neurons}] = {(long)steps * _size} values, but holds {gradFirstState.Length}.\", nameof(gradFirstState));");
         w.WriteLine($"BackwardCore(steps, tape, {port}, spikes, gradSpikes, gradFirstState, gradInput);");
+        if (plan.Learning is not null) w.WriteLine("ReduceParameterGradients();");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        if (plan.Learning is not null) WriteLearning(w, plan);
+    }
+
+    private static void WritePerNeuronParameters(IndentedTextWriter w, KernelPlan plan)
+    {
+        var learn = plan.Learning!;
+        int offset = 0;
+        var offsets = new List<string>();
+        foreach (var p in plan.Model.Parameters)
+        {
+            var l = learn.Parameters.FirstOrDefault(x => x.Name == p.Name);
+            if (l is null) { w.WriteLine($"double {p.Name} = {ParamRead(plan.Model.Parameters, p.Name, ".0")};"); continue; }
+            string index = string.Join(" + ", offsets.Append(offset.ToString(CultureInfo.InvariantCulture)));
+            w.WriteLine($"double {p.Name} = _theta[{index}{(l.Shared ? "" : " + _nn")}];");
+            if (l.Shared) offset++; else offsets.Add("Neurons");
+        }
+        w.WriteLine("double Dt = step;");
+    }
+
+    private static string ThetaIndex(KernelPlan plan, string name)
+    {
+        var learn = plan.Learning!;
+        int offset = 0;
+        var offsets = new List<string>();
+        foreach (var l in learn.Parameters)
+        {
+            string index = string.Join(" + ", offsets.Append(offset.ToString(CultureInfo.InvariantCulture)));
+            if (l.Name == name) return index + (l.Shared ? "" : " + _nn");
+            if (l.Shared) offset++; else offsets.Add("Neurons");
+        }
+        throw new System.InvalidOperationException(name);
+    }
+
+    private static void WriteLearning(IndentedTextWriter w, KernelPlan plan)
+    {
+        var m = plan.Model;
+        var learn = plan.Learning!;
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public global::System.Span<float> Parameters => _theta;");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public global::System.Span<float> ParameterGradients => _thetaGrad;");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public global::System.Collections.Generic.IReadOnlyList<string> ParameterNames => _thetaNames;");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Recomputes, per neuron, the constants that depend on the learnable parameters.</summary>");
+        w.WriteLine("public void ApplyParameters()");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"{m.Name} model = Model;");
+        w.WriteLine("float step = Dt;");
+        w.WriteLine("for (int _nn = 0; _nn < Neurons; _nn++)");
+        w.WriteLine("{");
+        w.Indent++;
+        WritePerNeuronParameters(w, plan);
+        WriteConstantSteps(w, plan);
+        var per = learn.PerElement.ToList();
+        WriteFiniteGuards(w, m.Name, per.Where(e => !learn.Parameters.Any(l => l.Name == e)), plan.Constants);
+        w.WriteLine("for (int _b = 0; _b < Batch; _b++)");
+        w.WriteLine("{");
+        w.Indent++;
+        foreach (var e in per) w.WriteLine($"_pe_{e}[_b * Neurons + _nn] = (float){e};");
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        if (plan.Backward is null) return;
+        w.WriteLine("// dL/dparameter = sum over batch (and neurons, when shared) of sum_leaf dL/dleaf * dleaf/dparameter.");
+        w.WriteLine("private void ReduceParameterGradients()");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"{m.Name} model = Model;");
+        w.WriteLine("float step = Dt;");
+        w.WriteLine("for (int _nn = 0; _nn < Neurons; _nn++)");
+        w.WriteLine("{");
+        w.Indent++;
+        WritePerNeuronParameters(w, plan);
+        WriteConstantSteps(w, plan);
+        foreach (var leaf in learn.Leaves)
+        {
+            w.WriteLine($"double _sum_{leaf} = 0;");
+            w.WriteLine($"for (int _b = 0; _b < Batch; _b++) _sum_{leaf} += _gpe_{leaf}[_b * Neurons + _nn];");
+        }
+        foreach (var l in learn.Parameters)
+        {
+            var terms = learn.Derivatives.Where(d => d.Parameter == l.Name).Select(d => $"_sum_{d.Leaf} * ({DoublePrinter.Print(d.Value)})").ToList();
+            if (terms.Count == 0) continue;
+            w.WriteLine($"_thetaGrad[{ThetaIndex(plan, l.Name)}] += (float)({string.Join(" + ", terms)});");
+        }
+        w.Indent--;
+        w.WriteLine("}");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
@@ -557,6 +697,9 @@ internal static class Emitter
         w.WriteLine($"ref float _r_gs = ref {Marshal}.GetReference(_x_gs);");
         w.WriteLine($"ref float _r_gv = ref _hasGv ? ref {Marshal}.GetReference(_x_gv) : ref {Unsafe}.NullRef<float>();");
         w.WriteLine($"ref float _r_gin = ref {Marshal}.GetReference(_x_gin);");
+        foreach (var e in PerElement(plan)) w.WriteLine($"ref float _r_pe_{e} = ref {Marshal}.GetArrayDataReference(_pe_{e});");
+        if (plan.Learning is { } learn)
+            foreach (var leaf in learn.Leaves) w.WriteLine($"ref float _r_gpe_{leaf} = ref {Marshal}.GetArrayDataReference(_gpe_{leaf});");
         w.WriteLine();
         WriteBackwardBlock(w, plan, port, vector: true);
         w.WriteLine();
@@ -578,11 +721,15 @@ internal static class Emitter
         w.WriteLine(vector ? "// SIMD body." : "// Scalar tail, same statements.");
         w.WriteLine("{");
         w.Indent++;
-        WriteConstants(w, plan, Used(statements.Select(st => st.Value)), Broadcast);
+        var names = Used(statements.Select(st => st.Value));
+        WriteConstants(w, plan, names, Broadcast);
+        var leaves = plan.Learning?.Leaves.ToList() ?? new List<string>();
         w.WriteLine(vector ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)" : "for (; _i < _n; _i++)");
         w.WriteLine("{");
         w.Indent++;
         foreach (var s in m.States) w.WriteLine($"var _lam_{s.Name} = {zero};");
+        foreach (var e in PerElement(plan).Where(names.Contains)) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_i")};");
+        foreach (var leaf in leaves) w.WriteLine($"var _acc_{leaf} = {zero};");
         w.WriteLine("for (int _t = _steps - 1; _t >= 0; _t--)");
         w.WriteLine("{");
         w.Indent++;
@@ -605,9 +752,11 @@ internal static class Emitter
             w.WriteLine($"var {st.Name} = {KernelPrinter.Print(st.Value)};");
         }
         foreach (var s in m.States) w.WriteLine($"_lam_{s.Name} = _nlam_{s.Name};");
+        foreach (var leaf in leaves) w.WriteLine($"_acc_{leaf} += _dleaf_{leaf};");
         w.WriteLine(Store("_gin", "_r_gin", "_o"));
         w.Indent--;
         w.WriteLine("}");
+        foreach (var leaf in leaves) w.WriteLine(Store($"_acc_{leaf}", "_r_gpe_" + leaf, "(nuint)_i"));
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

@@ -105,8 +105,25 @@ internal static partial class Lower
             // Compute repeated sub-expressions once per step.
             body = EliminateCommonSubexpressions(body);
 
+            // Learnable parameters: which constants vary with them (stored per element, recomputed on update).
+            var learnables = _m.Parameters.Where(p => p.Learnable).ToList();
+            var variable = new HashSet<string>(StringComparer.Ordinal);
+            bool learnableInPropagator = false;
+            foreach (var step in _constants)
+            {
+                bool Varies(Expr e) => Algebra.DependsOn(e, y => (y.Kind == SymKind.Param && learnables.Any(l => l.Name == y.Name))
+                    || (y.Kind == SymKind.Hoisted && variable.Contains(y.Name)));
+                if (step.Constant is { } c && Varies(c.Value)) variable.Add(c.Name);
+                if (step.Propagator is { } prop && prop.A.Any(Varies)) learnableInPropagator = true;
+            }
+
             // The backward pass, derived from the forward statements as they now stand.
-            var backward = BuildBackward(body, commit, resets, out string backwardReason);
+            var backward = BuildBackward(body, commit, resets, variable, learnables, out string backwardReason);
+            if (learnableInPropagator && backward is not null)
+            {
+                backward = null;
+                backwardReason = "a learnable parameter enters the exact propagator of a coupled system, whose derivative is not generated yet";
+            }
 
             // Name the literals of the per-step code.
             var literals = new SortedDictionary<string, double>(StringComparer.Ordinal);
@@ -151,6 +168,32 @@ internal static partial class Lower
                 || Algebra.DependsOnKind(_m.Spike.Condition, SymKind.Spiked)
                 || _m.Resets.Any(r => Algebra.DependsOnKind(r.Value, SymKind.Spiked));
 
+            LearningPlan? learning = null;
+            if (learnables.Count > 0 && !learnableInPropagator)
+            {
+                var perElement = learnables.Select(l => l.Name).Where(n => used.Contains(new Sym(SymKind.Param, n)))
+                    .Concat(ordered.Where(variable.Contains)).ToList();
+                var leaves = backward?.Leaves.ToList() ?? new List<string>();
+                var derivatives = new List<LeafDerivative>();
+                var definitions = _constants.Where(c => c.Constant is not null).ToDictionary(c => (Sym)Hoisted(c.Constant!.Name), c => c.Constant!.Value);
+                Expr Inline(Expr e) => Algebra.Rewrite(e, n => n is Sym { Kind: SymKind.Hoisted } h && definitions.TryGetValue(h, out var d) ? Inline(d) : null);
+                foreach (var leaf in leaves)
+                {
+                    bool isParam = learnables.Any(l => l.Name == leaf);
+                    Expr value = isParam ? new Sym(SymKind.Param, leaf) : Inline(Hoisted(leaf));
+                    foreach (var l in learnables)
+                    {
+                        Expr d = Algebra.Diff(value, new Sym(SymKind.Param, l.Name));
+                        if (!(d is Num { Value: 0 })) derivatives.Add(new LeafDerivative(leaf, l.Name, d));
+                    }
+                }
+                learning = new LearningPlan(
+                    learnables.Select(l => new LearnableDef(l.Name, l.Shared)).ToEquatableArray(),
+                    perElement.ToEquatableArray(),
+                    leaves.ToEquatableArray(),
+                    derivatives.ToEquatableArray());
+            }
+
             return new KernelPlan(
                 _m,
                 choice.Integrator,
@@ -167,7 +210,8 @@ internal static partial class Lower
                 spike,
                 resets.ToEquatableArray(),
                 backward,
-                backwardReason);
+                backwardReason,
+                learning);
         }
 
         // ---------------------------------------------------------------- Exact

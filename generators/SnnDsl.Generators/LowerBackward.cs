@@ -22,7 +22,7 @@ namespace SnnDsl.Generators;
 /// state at t) and the carried adjoints <c>_lam_X</c>. The statements end with <c>_nlam_X</c>
 /// (the adjoints to carry to t-1) and <c>_gin</c> (dL/dinput at t).
 /// </remarks>
-internal sealed record BackwardPlan(EquatableArray<Stmt> Statements, string Surrogate);
+internal sealed record BackwardPlan(EquatableArray<Stmt> Statements, string Surrogate, EquatableArray<string> Leaves);
 
 internal static partial class Lower
 {
@@ -69,7 +69,7 @@ internal static partial class Lower
         }
 
         /// <summary>Builds the backward statements, or returns null with a reason when the model has no backward pass.</summary>
-        public BackwardPlan? BuildBackward(List<Stmt> body, List<Stmt> commit, List<ResetSpec> resets, out string reason)
+        public BackwardPlan? BuildBackward(List<Stmt> body, List<Stmt> commit, List<ResetSpec> resets, HashSet<string> variable, List<ParamSpec> learnables, out string reason)
         {
             var m = _m;
             if (m.Inputs.Count != 1) { reason = "Backward is generated for models with exactly one input port"; return null; }
@@ -136,7 +136,8 @@ internal static partial class Lower
             {
                 foreach (var y in Algebra.Symbols(value))
                 {
-                    if (y.Kind is not (SymKind.State or SymKind.Input or SymKind.Local)) continue;
+                    bool leaf = (y.Kind == SymKind.Hoisted && variable.Contains(y.Name)) || (y.Kind == SymKind.Param && learnables.Any(l => l.Name == y.Name));
+                    if (y.Kind is not (SymKind.State or SymKind.Input or SymKind.Local) && !leaf) continue;
                     Expr d = Algebra.Diff(value, y);
                     if (d is Num { Value: 0 }) continue;
                     if (!terms.TryGetValue(y, out var list)) terms[y] = list = new List<Expr>();
@@ -161,8 +162,35 @@ internal static partial class Lower
             }
             Add("_gin", terms.TryGetValue(input, out var gin) ? Sum(gin) : Expr.Zero, $"dL/d{input.Name} at step t");
 
+            // Learnable parameters read by the spike condition (a learnable threshold) or by the reset
+            // (V -= Threshold) contribute through the surrogate and, where the neuron fired, the reset map.
+            var vStatement = stmts.First(st => st.Name == "_v").Value;
+            Expr spikeGrad = new Sym(SymKind.Local, "_gs");
+            if (!m.DetachReset)
+                spikeGrad = spikeGrad + Sum(states.Select(si => new Sym(SymKind.Local, "_lam_" + si) * (Algebra.Substitute(reset[si], toPre) - Pre(si))));
+            var leafSyms = Algebra.Symbols(vStatement)
+                .Concat(states.SelectMany(si => Algebra.Symbols(reset[si])))
+                .Where(y => (y.Kind == SymKind.Hoisted && variable.Contains(y.Name)) || (y.Kind == SymKind.Param && learnables.Any(l => l.Name == y.Name)))
+                .Distinct().ToList();
+            foreach (var y in leafSyms)
+            {
+                if (!terms.TryGetValue(y, out var list)) terms[y] = list = new List<Expr>();
+                Expr dv = Algebra.Diff(vStatement, y);
+                if (!(dv is Num { Value: 0 })) list.Add(Algebra.Simplify(spikeGrad * new Sym(SymKind.Local, "_sg") * dv));
+                Expr dr = Sum(states.Select(si => new Sym(SymKind.Local, "_lam_" + si) * Algebra.Substitute(Algebra.Diff(reset[si], y), toPre)));
+                if (!(dr is Num { Value: 0 })) list.Add(new Cond(fired, dr, Expr.Zero));
+            }
+
+            // The adjoint of every per-element constant and learnable parameter the step reads.
+            var leaves = new List<string>();
+            foreach (var kv in terms.Where(kv => kv.Key.Kind is SymKind.Hoisted or SymKind.Param).OrderBy(kv => kv.Key.Name, StringComparer.Ordinal))
+            {
+                leaves.Add(kv.Key.Name);
+                Add("_dleaf_" + kv.Key.Name, Sum(kv.Value), $"dL/d{kv.Key.Name} at step t");
+            }
+
             var cse = EliminateCommonSubexpressions(stmts, "_b");
-            return new BackwardPlan(cse.ToEquatableArray(), $"{spike.Surrogate} (slope {Infix.Number(spike.Slope)})");
+            return new BackwardPlan(cse.ToEquatableArray(), $"{spike.Surrogate} (slope {Infix.Number(spike.Slope)})", leaves.ToEquatableArray());
         }
     }
 }

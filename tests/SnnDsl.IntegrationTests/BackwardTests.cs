@@ -140,6 +140,78 @@ public class BackwardTests
         Assert.True(checkedCount >= 6, $"{name}: only {checkedCount} gradients could be compared");
     }
 
+    public static TheoryData<string> LearnableNames => new() { "Plif", "Alif" };
+
+    [Theory]
+    [MemberData(nameof(LearnableNames))]
+    public void Parameter_gradients_match_finite_differences(string name)
+    {
+        const int batch = 2, neurons = 3, steps = 25;
+        int size = batch * neurons;
+        var rng = new Random(29);
+        float scale = name == "Plif" ? 2.5f : 0.3f;
+        var input = Enumerable.Range(0, steps * size).Select(_ => (float)(scale * rng.NextDouble())).ToArray();
+        var weights = Enumerable.Range(0, steps * size).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        Func<ITrainableLayer> make = name == "Plif"
+            ? () => new Plif(W: 0.3f).CreateLayer(batch, neurons)
+            : () => new Alif().CreateLayer(batch, neurons);
+        Func<NeuronTape, int, int, double> arg = name == "Plif"
+            ? (tape, t, i) => tape.PreState(t, 0)[i] - 1.0
+            : (tape, t, i) => tape.PreState(t, 0)[i] - (0.01 + 1.8 * tape.PreState(t, 1)[i]);
+        Func<double, double> phi = name == "Plif" ? v => 1 / (1 + Math.Exp(-4 * v)) : v => FastSigmoidIntegral(v, 25);
+        double Loss(NeuronTape tape)
+        {
+            double total = 0;
+            for (int t = 0; t < steps; t++)
+                for (int i = 0; i < size; i++) total += weights[t * size + i] * phi(arg(tape, t, i));
+            return total;
+        }
+
+        var layer = make();
+        var learnable = (ILearnableLayer)layer;
+        var tape = layer.CreateTape(steps);
+        var spikes = new float[steps * size];
+        layer.Forward(steps, input, spikes, tape);
+        Assert.True(spikes.Sum() > 0, "some neurons should fire");
+        var gin = new float[steps * size];
+        learnable.ParameterGradients.Clear();
+        layer.Backward(tape, input, spikes, weights.Select(w => (float)w).ToArray(), ReadOnlySpan<float>.Empty, gin);
+        var grads = learnable.ParameterGradients.ToArray();
+        Assert.Equal(name == "Plif" ? 1 : 2 * neurons, grads.Length);
+        Assert.Equal(name == "Plif" ? "W" : "TauM[0]", learnable.ParameterNames[0]);
+
+        int compared = 0;
+        for (int k = 0; k < grads.Length; k++)
+        {
+            float value = learnable.Parameters[k];
+            float h = name == "Plif" ? 2e-3f : 4e-4f * value;
+            double D(float step)
+            {
+                double d = 0;
+                foreach (int sign in new[] { +1, -1 })
+                {
+                    var l = make();
+                    var lp = (ILearnableLayer)l;
+                    lp.Parameters[k] = value + sign * step;
+                    lp.ApplyParameters();
+                    var tp = l.CreateTape(steps);
+                    var sp = new float[steps * size];
+                    l.Forward(steps, input, sp, tp);
+                    if (!sp.AsSpan().SequenceEqual(spikes)) return double.NaN;
+                    d += sign * Loss(tp);
+                }
+                return d / (2 * step);
+            }
+            double d1 = D(h), d2 = D(2 * h);
+            if (double.IsNaN(d1) || double.IsNaN(d2)) continue;
+            double fd = (4 * d1 - d2) / 3;
+            double scaleG = Math.Max(Math.Abs(grads[k]), Math.Abs(fd));
+            Assert.True(Math.Abs(grads[k] - fd) <= 1e-3 * scaleG + 1e-7, $"{name}: d/d{learnable.ParameterNames[k]} backward {grads[k]:G6} vs finite difference {fd:G6}");
+            compared++;
+        }
+        Assert.True(compared >= Math.Max(1, grads.Length / 2), $"{name}: only {compared} of {grads.Length} parameters could be compared");
+    }
+
     [Fact]
     public void Lif_backward_equals_the_hand_derived_closed_form_over_ten_steps()
     {
