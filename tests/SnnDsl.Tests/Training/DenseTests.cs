@@ -64,9 +64,9 @@ public class GemmTests
 
 public class DenseTests
 {
-    private static Dense Layer(int inputs, int outputs, bool bias = true)
+    private static DenseLayer Layer(int inputs, int outputs, bool bias = true)
     {
-        var d = new Dense(inputs, outputs, bias);
+        var d = new DenseLayer(inputs, outputs, bias);
         d.Initialize(DenseInit.Uniform, 7);
         return d;
     }
@@ -77,7 +77,7 @@ public class DenseTests
     [InlineData(8, 3, 1, true)]
     public void Event_driven_forward_and_backward_match_dense(int inputs, int outputs, int rows, bool bias)
     {
-        Dense d = Layer(inputs, outputs, bias);
+        DenseLayer d = Layer(inputs, outputs, bias);
         DenseWorkspace ws = d.CreateWorkspace(rows);
         float[] x = GemmTests.Random(rows * inputs, 11, sparsity: 0.15);
         float[] dy = GemmTests.Random(rows * outputs, 12);
@@ -135,7 +135,7 @@ public class DenseTests
     [Fact]
     public void Auto_detects_spikes_and_strict_mode_rejects_other_values()
     {
-        Dense d = Layer(4, 3);
+        DenseLayer d = Layer(4, 3);
         DenseWorkspace ws = d.CreateWorkspace(2);
         var y = new float[6];
         Assert.True(d.Forward(new float[] { 0, 1, 1, 0, 1, 0, 0, 0 }, 2, y, ws));
@@ -147,7 +147,7 @@ public class DenseTests
     [Fact]
     public void Uniform_init_is_bounded_like_pytorch_and_normal_inits_have_the_right_spread()
     {
-        var d = new Dense(400, 300);
+        var d = new DenseLayer(400, 300);
         d.Initialize(DenseInit.Uniform, 1);
         float bound = 1f / 20f;
         Assert.All(d.Weight.Value, w => Assert.InRange(w, -bound, bound));
@@ -160,7 +160,7 @@ public class DenseTests
         d.Initialize(DenseInit.XavierNormal, 1);
         Assert.Equal(1.0, Variance(d.Weight.Value) / (2.0 / 700), 0.025);
 
-        var again = new Dense(400, 300);
+        var again = new DenseLayer(400, 300);
         again.Initialize(DenseInit.XavierNormal, 1);
         Assert.Equal(d.Weight.Value, again.Weight.Value);
     }
@@ -177,7 +177,7 @@ public class DenseTests
     [Fact]
     public void Forward_and_backward_allocate_nothing()
     {
-        Dense d = Layer(50, 20);
+        DenseLayer d = Layer(50, 20);
         DenseWorkspace ws = d.CreateWorkspace(30);
         float[] x = GemmTests.Random(30 * 50, 3, sparsity: 0.2), xa = GemmTests.Random(30 * 50, 3), dy = GemmTests.Random(30 * 20, 4);
         var y = new float[30 * 20]; var dx = new float[30 * 50];

@@ -9,7 +9,7 @@ using SnnDsl.Training;
 
 namespace SnnDsl.Layers;
 
-/// <summary>How a <see cref="Dense"/> layer initialises its parameters.</summary>
+/// <summary>How a <see cref="DenseLayer"/> layer initialises its parameters.</summary>
 public enum DenseInit
 {
     /// <summary>PyTorch's <c>nn.Linear</c> default: weights and bias uniform in ±1/sqrt(inputs).</summary>
@@ -22,7 +22,7 @@ public enum DenseInit
     XavierNormal,
 }
 
-/// <summary>What a <see cref="Dense"/> layer may assume about its input.</summary>
+/// <summary>What a <see cref="DenseLayer"/> layer may assume about its input.</summary>
 public enum DenseInput
 {
     /// <summary>Look at the values: all 0 or 1 runs the event-driven kernels, anything else the matrix product.</summary>
@@ -53,10 +53,10 @@ public enum DenseInput
 /// the same value up to rounding (the matrix product fuses multiply-adds and adds zeros).
 /// </para>
 /// </remarks>
-public sealed class Dense
+public sealed class DenseLayer
 {
     /// <summary>Creates a layer with zero parameters; call <see cref="Initialize"/>.</summary>
-    public Dense(int inputs, int outputs, bool bias = true, string name = "dense")
+    public DenseLayer(int inputs, int outputs, bool bias = true, string name = "dense")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputs);
@@ -316,13 +316,13 @@ public sealed class Dense
 }
 
 /// <summary>
-/// Per-thread scratch of a <see cref="Dense"/> layer: the active-input lists of the event-driven
+/// Per-thread scratch of a <see cref="DenseLayer"/> layer: the active-input lists of the event-driven
 /// kernels (by row for the forward pass, by input for the weight gradient) and the transposed
 /// weights of <c>dY W^T</c>. Allocated once for a maximum row count.
 /// </summary>
 public sealed class DenseWorkspace
 {
-    internal DenseWorkspace(Dense layer, int maxRows)
+    internal DenseWorkspace(DenseLayer layer, int maxRows)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
@@ -338,7 +338,7 @@ public sealed class DenseWorkspace
         TransposedWeights = new float[layer.Weight.Length];
     }
 
-    internal Dense Layer { get; }
+    internal DenseLayer Layer { get; }
 
     /// <summary>The most rows a call may pass.</summary>
     public int MaxRows { get; }
