@@ -106,6 +106,15 @@ public sealed class NetworkRunner
     /// <summary>Whether outputs and gradients are checked for NaN and infinity.</summary>
     public bool CheckFinite { get; set; }
 
+    /// <summary>The network's output width (classes).</summary>
+    public int NetworkOutputs => _outputs;
+
+    /// <summary>The network this runner runs.</summary>
+    public Network Network => _net;
+
+    /// <summary>The weights this runner uses.</summary>
+    public NetworkWeights Weights => _weights;
+
     /// <summary>Samples in the last call.</summary>
     public int Batch => _batch;
 
