@@ -198,50 +198,62 @@ public sealed class DenseLayer
         ref float rw = ref MemoryMarshal.GetArrayDataReference(Weight.Value);
         ReadOnlySpan<int> start = ws.RowStart, index = ws.RowIndex;
         float[]? bias = Bias?.Value;
-        for (int r = 0; r < rows; r++)
+        // Column panels keep a [Inputs, Panel] slice of W in L2 while all rows add from it.
+        for (int p0 = 0; p0 < n; p0 += Panel)
         {
-            ReadOnlySpan<int> active = index.Slice(start[r], start[r + 1] - start[r]);
-            Span<float> y = output.Slice(r * n, n);
-            ref float ry = ref MemoryMarshal.GetReference(y);
-            int j = 0;
-            for (; j + 4 * w <= n; j += 4 * w)
+            int p1 = Math.Min(n, p0 + Panel);
+            for (int r = 0; r < rows; r++)
             {
-                Vector<float> a0, a1, a2, a3;
-                if (bias is null)
-                {
-                    a0 = a1 = a2 = a3 = Vector<float>.Zero;
-                }
-                else
-                {
-                    ref float rbias = ref MemoryMarshal.GetArrayDataReference(bias);
-                    a0 = Vector.LoadUnsafe(ref rbias, (nuint)j); a1 = Vector.LoadUnsafe(ref rbias, (nuint)(j + w));
-                    a2 = Vector.LoadUnsafe(ref rbias, (nuint)(j + 2 * w)); a3 = Vector.LoadUnsafe(ref rbias, (nuint)(j + 3 * w));
-                }
+                ReadOnlySpan<int> active = index.Slice(start[r], start[r + 1] - start[r]);
+                Span<float> y = output.Slice(r * n, n);
+                ref float ry = ref MemoryMarshal.GetReference(y);
+                ForwardRow(active, ref rw, bias, y, ref ry, p0, p1, n, w);
+            }
+        }
+    }
 
-                foreach (int i in active)
-                {
-                    ref float row = ref Unsafe.Add(ref rw, (nint)i * n + j);
-                    a0 += Vector.LoadUnsafe(ref row); a1 += Vector.LoadUnsafe(ref row, (nuint)w);
-                    a2 += Vector.LoadUnsafe(ref row, (nuint)(2 * w)); a3 += Vector.LoadUnsafe(ref row, (nuint)(3 * w));
-                }
+    /// <summary>Columns per panel of the event-driven kernels (a multiple of four vectors).</summary>
+    private const int Panel = 256;
 
-                a0.StoreUnsafe(ref ry, (nuint)j); a1.StoreUnsafe(ref ry, (nuint)(j + w));
-                a2.StoreUnsafe(ref ry, (nuint)(j + 2 * w)); a3.StoreUnsafe(ref ry, (nuint)(j + 3 * w));
+    private static void ForwardRow(ReadOnlySpan<int> active, ref float rw, float[]? bias, Span<float> y, ref float ry, int j, int end, int n, int w)
+    {
+        for (; j + 4 * w <= end; j += 4 * w)
+        {
+            Vector<float> a0, a1, a2, a3;
+            if (bias is null)
+            {
+                a0 = a1 = a2 = a3 = Vector<float>.Zero;
+            }
+            else
+            {
+                ref float rbias = ref MemoryMarshal.GetArrayDataReference(bias);
+                a0 = Vector.LoadUnsafe(ref rbias, (nuint)j); a1 = Vector.LoadUnsafe(ref rbias, (nuint)(j + w));
+                a2 = Vector.LoadUnsafe(ref rbias, (nuint)(j + 2 * w)); a3 = Vector.LoadUnsafe(ref rbias, (nuint)(j + 3 * w));
             }
 
-            for (; j + w <= n; j += w)
+            foreach (int i in active)
             {
-                Vector<float> a0 = bias is null ? Vector<float>.Zero : Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(bias), (nuint)j);
-                foreach (int i in active) a0 += Vector.LoadUnsafe(ref rw, (nuint)((nint)i * n + j));
-                a0.StoreUnsafe(ref ry, (nuint)j);
+                ref float row = ref Unsafe.Add(ref rw, (nint)i * n + j);
+                a0 += Vector.LoadUnsafe(ref row); a1 += Vector.LoadUnsafe(ref row, (nuint)w);
+                a2 += Vector.LoadUnsafe(ref row, (nuint)(2 * w)); a3 += Vector.LoadUnsafe(ref row, (nuint)(3 * w));
             }
 
-            for (; j < n; j++)
-            {
-                float s = bias is null ? 0f : bias[j];
-                foreach (int i in active) s += Unsafe.Add(ref rw, (nint)i * n + j);
-                y[j] = s;
-            }
+            a0.StoreUnsafe(ref ry, (nuint)j); a1.StoreUnsafe(ref ry, (nuint)(j + w));
+            a2.StoreUnsafe(ref ry, (nuint)(j + 2 * w)); a3.StoreUnsafe(ref ry, (nuint)(j + 3 * w));
+        }
+
+        for (; j + w <= end; j += w)
+        {
+            Vector<float> a0 = bias is null ? Vector<float>.Zero : Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(bias), (nuint)j);
+            foreach (int i in active) a0 += Vector.LoadUnsafe(ref rw, (nuint)((nint)i * n + j));
+            a0.StoreUnsafe(ref ry, (nuint)j);
+        }
+
+        for (; j < end; j++)
+        {
+            float s = bias is null ? 0f : bias[j];
+            foreach (int i in active) s += Unsafe.Add(ref rw, (nint)i * n + j);
+            y[j] = s;
         }
     }
 
@@ -250,41 +262,49 @@ public sealed class DenseLayer
         int n = Outputs, w = Vector<float>.Count;
         ref float rdy = ref MemoryMarshal.GetReference(dy);
         ReadOnlySpan<int> start = ws.ColumnStart, index = ws.ColumnIndex;
-        for (int i = 0; i < Inputs; i++)
+        // Column panels keep a [rows, Panel] slice of dY in L2 while every input adds from it.
+        for (int p0 = 0; p0 < n; p0 += Panel)
         {
-            ReadOnlySpan<int> active = index.Slice(start[i], start[i + 1] - start[i]);
-            if (active.IsEmpty) continue;
-            Span<float> g = weightGrad.Slice(i * n, n);
-            ref float rg = ref MemoryMarshal.GetReference(g);
-            int j = 0;
-            for (; j + 4 * w <= n; j += 4 * w)
+            int p1 = Math.Min(n, p0 + Panel);
+            for (int i = 0; i < Inputs; i++)
             {
-                Vector<float> a0 = Vector.LoadUnsafe(ref rg, (nuint)j), a1 = Vector.LoadUnsafe(ref rg, (nuint)(j + w)),
-                    a2 = Vector.LoadUnsafe(ref rg, (nuint)(j + 2 * w)), a3 = Vector.LoadUnsafe(ref rg, (nuint)(j + 3 * w));
-                foreach (int r in active)
-                {
-                    ref float row = ref Unsafe.Add(ref rdy, (nint)r * n + j);
-                    a0 += Vector.LoadUnsafe(ref row); a1 += Vector.LoadUnsafe(ref row, (nuint)w);
-                    a2 += Vector.LoadUnsafe(ref row, (nuint)(2 * w)); a3 += Vector.LoadUnsafe(ref row, (nuint)(3 * w));
-                }
+                ReadOnlySpan<int> active = index.Slice(start[i], start[i + 1] - start[i]);
+                if (active.IsEmpty) continue;
+                Span<float> g = weightGrad.Slice(i * n, n);
+                WeightGradRow(active, ref rdy, g, ref MemoryMarshal.GetReference(g), p0, p1, n, w);
+            }
+        }
+    }
 
-                a0.StoreUnsafe(ref rg, (nuint)j); a1.StoreUnsafe(ref rg, (nuint)(j + w));
-                a2.StoreUnsafe(ref rg, (nuint)(j + 2 * w)); a3.StoreUnsafe(ref rg, (nuint)(j + 3 * w));
+    private static void WeightGradRow(ReadOnlySpan<int> active, ref float rdy, Span<float> g, ref float rg, int j, int end, int n, int w)
+    {
+        for (; j + 4 * w <= end; j += 4 * w)
+        {
+            Vector<float> a0 = Vector.LoadUnsafe(ref rg, (nuint)j), a1 = Vector.LoadUnsafe(ref rg, (nuint)(j + w)),
+                a2 = Vector.LoadUnsafe(ref rg, (nuint)(j + 2 * w)), a3 = Vector.LoadUnsafe(ref rg, (nuint)(j + 3 * w));
+            foreach (int r in active)
+            {
+                ref float row = ref Unsafe.Add(ref rdy, (nint)r * n + j);
+                a0 += Vector.LoadUnsafe(ref row); a1 += Vector.LoadUnsafe(ref row, (nuint)w);
+                a2 += Vector.LoadUnsafe(ref row, (nuint)(2 * w)); a3 += Vector.LoadUnsafe(ref row, (nuint)(3 * w));
             }
 
-            for (; j + w <= n; j += w)
-            {
-                Vector<float> a0 = Vector.LoadUnsafe(ref rg, (nuint)j);
-                foreach (int r in active) a0 += Vector.LoadUnsafe(ref rdy, (nuint)((nint)r * n + j));
-                a0.StoreUnsafe(ref rg, (nuint)j);
-            }
+            a0.StoreUnsafe(ref rg, (nuint)j); a1.StoreUnsafe(ref rg, (nuint)(j + w));
+            a2.StoreUnsafe(ref rg, (nuint)(j + 2 * w)); a3.StoreUnsafe(ref rg, (nuint)(j + 3 * w));
+        }
 
-            for (; j < n; j++)
-            {
-                float s = g[j];
-                foreach (int r in active) s += Unsafe.Add(ref rdy, (nint)r * n + j);
-                g[j] = s;
-            }
+        for (; j + w <= end; j += w)
+        {
+            Vector<float> a0 = Vector.LoadUnsafe(ref rg, (nuint)j);
+            foreach (int r in active) a0 += Vector.LoadUnsafe(ref rdy, (nuint)((nint)r * n + j));
+            a0.StoreUnsafe(ref rg, (nuint)j);
+        }
+
+        for (; j < end; j++)
+        {
+            float s = g[j];
+            foreach (int r in active) s += Unsafe.Add(ref rdy, (nint)r * n + j);
+            g[j] = s;
         }
     }
 

@@ -75,6 +75,7 @@ public class DenseTests
     [InlineData(37, 45, 19, true)]
     [InlineData(100, 10, 50, false)]
     [InlineData(8, 3, 1, true)]
+    [InlineData(40, 300, 9, true)]   // crosses a column panel of the event kernels
     public void Event_driven_forward_and_backward_match_dense(int inputs, int outputs, int rows, bool bias)
     {
         DenseLayer d = Layer(inputs, outputs, bias);
