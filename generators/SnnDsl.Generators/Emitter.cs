@@ -154,13 +154,26 @@ internal static class Emitter
         w.WriteLine($"/// <para>Integrator: {plan.Integrator} ({Xml(plan.IntegratorReason)}). Each step integrates, then fires, then resets.</para>");
         w.WriteLine("/// </remarks>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"public sealed class Layer{(single ? " : global::SnnDsl.ISpikingLayer" : "")}");
+        bool trainable = plan.Backward is not null;
+        string bases = trainable ? " : global::SnnDsl.Training.ITrainableLayer" : single ? " : global::SnnDsl.ISpikingLayer" : "";
+        if (plan.Learning is not null) bases += bases.Length == 0 ? " : global::SnnDsl.Training.ILearnableLayer" : ", global::SnnDsl.Training.ILearnableLayer";
+        w.WriteLine($"public sealed class Layer{bases}");
         w.WriteLine("{");
         w.Indent++;
 
         // Fields.
-        foreach (var p in plan.KernelParameters) w.WriteLine($"private readonly float _p_{p};");
-        foreach (var c in plan.KernelConstants) w.WriteLine($"private readonly float _c{c};");
+        var perElement = PerElement(plan);
+        foreach (var p in plan.KernelParameters.Where(p => !perElement.Contains(p))) w.WriteLine($"private readonly float _p_{p};");
+        foreach (var c in plan.KernelConstants.Where(c => !perElement.Contains(c))) w.WriteLine($"private readonly float _c{c};");
+        foreach (var e in perElement) w.WriteLine($"private readonly float[] _pe_{e}; // per element: varies with the learnable parameters");
+        if (plan.Learning is { } learning)
+        {
+            w.WriteLine("private readonly float[] _theta;");
+            w.WriteLine("private readonly float[] _thetaGrad;");
+            w.WriteLine("private readonly string[] _thetaNames;");
+            if (plan.Backward is not null)
+                foreach (var leaf in learning.Leaves) w.WriteLine($"private readonly float[] _gpe_{leaf};");
+        }
         foreach (var s in m.States) w.WriteLine($"private readonly float _c_init_{s.Name};");
         if (plan.KernelUsesDt) w.WriteLine("private readonly float _dt;");
         foreach (var s in m.States) w.WriteLine($"private readonly float[] _s_{s.Name};");
@@ -172,7 +185,9 @@ internal static class Emitter
         WriteProperties(w, plan);
         WriteReset(w, plan);
         WriteStepAndRun(w, plan, ports);
+        if (plan.Backward is not null) WriteTraining(w, plan, ports[0]);
         WriteKernel(w, plan, ports);
+        if (plan.Backward is not null) WriteBackwardKernel(w, plan, ports[0]);
 
         w.Indent--;
         w.WriteLine("}");
@@ -201,7 +216,7 @@ internal static class Emitter
         w.WriteLine("Neurons = neurons;");
         w.WriteLine("Dt = step;");
         w.WriteLine("_size = checked(batch * neurons);");
-        foreach (var p in plan.KernelParameters) w.WriteLine($"_p_{p} = {ParamRead(plan.Model.Parameters, p, "f")};");
+        foreach (var p in plan.KernelParameters.Where(p => !PerElement(plan).Contains(p))) w.WriteLine($"_p_{p} = {ParamRead(plan.Model.Parameters, p, "f")};");
         if (plan.KernelUsesDt) w.WriteLine("_dt = step;");
         w.WriteLine();
         w.WriteLine("// Constants, computed once in double precision.");
@@ -209,6 +224,55 @@ internal static class Emitter
         w.Indent++;
         foreach (var p in m.Parameters) w.WriteLine($"double {p.Name} = {ParamRead(m.Parameters, p.Name, ".0")};");
         w.WriteLine("double Dt = step;");
+        WriteConstantSteps(w, plan);
+        WriteFiniteGuards(w, m.Name, plan.KernelConstants.Where(c => !PerElement(plan).Contains(c)), plan.Constants);
+        foreach (var c in plan.KernelConstants.Where(c => !PerElement(plan).Contains(c))) w.WriteLine($"_c{c} = (float){c};");
+        foreach (var init in plan.Initials) w.WriteLine($"_c{init.Name} = (float)({DoublePrinter.Print(init.Value)});");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        foreach (var s in m.States) w.WriteLine($"_s_{s.Name} = new float[_size];");
+        w.WriteLine("_spiked = new float[_size];");
+        if (plan.Learning is { } learn)
+        {
+            foreach (var e in PerElement(plan)) w.WriteLine($"_pe_{e} = new float[_size];");
+            if (plan.Backward is not null) foreach (var leaf in learn.Leaves) w.WriteLine($"_gpe_{leaf} = new float[_size];");
+            string count = string.Join(" + ", learn.Parameters.Select(l => l.Shared ? "1" : "neurons"));
+            w.WriteLine($"_theta = new float[{count}];");
+            w.WriteLine($"_thetaGrad = new float[{count}];");
+            w.WriteLine($"_thetaNames = new string[{count}];");
+            w.WriteLine("int _k = 0;");
+            foreach (var l in learn.Parameters)
+            {
+                if (l.Shared) { w.WriteLine($"_thetaNames[_k] = \"{l.Name}\";"); w.WriteLine($"_theta[_k++] = model.{l.Name};"); }
+                else { w.WriteLine($"for (int _n = 0; _n < neurons; _n++) {{ _thetaNames[_k] = \"{l.Name}[\" + _n + \"]\"; _theta[_k++] = model.{l.Name}; }}"); }
+            }
+            w.WriteLine("ApplyParameters();");
+        }
+        w.WriteLine("Reset();");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+    }
+
+    /// <summary>
+    /// Refuses parameters that make a per-step constant infinite or NaN (a zero time constant, a
+    /// division by zero), naming the constant and its formula, instead of simulating NaNs.
+    /// </summary>
+    internal static void WriteFiniteGuards(IndentedTextWriter w, string model, IEnumerable<string> used, IEnumerable<ConstantStep> constants)
+    {
+        var formulas = constants.Where(c => c.Constant is not null).ToDictionary(c => c.Constant!.Name, c => c.Constant!.Value);
+        foreach (var c in used)
+        {
+            string formula = formulas.TryGetValue(c, out var f) ? Infix.Print(f) : "the exact propagator";
+            w.WriteLine($"if (!double.IsFinite({c}))");
+            w.WriteLine($"    throw new global::System.ArgumentException($\"{model}: the per-step constant {formula.Replace("\"", "'").Replace("{", "(").Replace("}", ")")} is {{{c}}} with these parameters at Dt = {{step}} ms (a zero time constant or a division by zero?).\", nameof(model));");
+        }
+    }
+
+    private static void WriteConstantSteps(IndentedTextWriter w, KernelPlan plan)
+    {
+        var m = plan.Model;
         foreach (var step in plan.Constants)
         {
             if (step.Constant is { } c)
@@ -242,33 +306,6 @@ internal static class Emitter
                     if (prop.Q[k].Length > 0) w.WriteLine($"double {prop.Q[k]} = _Q[{k}];");
                 }
             }
-        }
-        WriteFiniteGuards(w, m.Name, plan.KernelConstants, plan.Constants);
-        foreach (var c in plan.KernelConstants) w.WriteLine($"_c{c} = (float){c};");
-        foreach (var init in plan.Initials) w.WriteLine($"_c{init.Name} = (float)({DoublePrinter.Print(init.Value)});");
-        w.Indent--;
-        w.WriteLine("}");
-        w.WriteLine();
-        foreach (var s in m.States) w.WriteLine($"_s_{s.Name} = new float[_size];");
-        w.WriteLine("_spiked = new float[_size];");
-        w.WriteLine("Reset();");
-        w.Indent--;
-        w.WriteLine("}");
-        w.WriteLine();
-    }
-
-    /// <summary>
-    /// Refuses parameters that make a per-step constant infinite or NaN (a zero time constant, a
-    /// division by zero), naming the constant and its formula, instead of simulating NaNs.
-    /// </summary>
-    internal static void WriteFiniteGuards(IndentedTextWriter w, string model, IEnumerable<string> used, IEnumerable<ConstantStep> constants)
-    {
-        var formulas = constants.Where(c => c.Constant is not null).ToDictionary(c => c.Constant!.Name, c => c.Constant!.Value);
-        foreach (var c in used)
-        {
-            string formula = formulas.TryGetValue(c, out var f) ? Infix.Print(f) : "the exact propagator";
-            w.WriteLine($"if (!double.IsFinite({c}))");
-            w.WriteLine($"    throw new global::System.ArgumentException($\"{model}: the per-step constant {formula.Replace("\"", "'").Replace("{", "(").Replace("}", ")")} is {{{c}}} with these parameters at Dt = {{step}} ms (a zero time constant or a division by zero?).\", nameof(model));");
         }
     }
 
@@ -328,7 +365,7 @@ internal static class Emitter
         w.Indent++;
         foreach (var p in ports) WriteLengthCheck(w, p, "1");
         WriteLengthCheck(w, "spikes", "1");
-        w.WriteLine($"RunCore(1, {portArgs}spikes);");
+        w.WriteLine($"RunCore(1, {portArgs}spikes, null);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
@@ -344,7 +381,7 @@ internal static class Emitter
         w.WriteLine("if (steps < 0) throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"steps must not be negative.\");");
         foreach (var p in ports) WriteLengthCheck(w, p, "steps");
         WriteLengthCheck(w, "spikes", "steps");
-        w.WriteLine($"RunCore(steps, {portArgs}spikes);");
+        w.WriteLine($"RunCore(steps, {portArgs}spikes, null);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
@@ -371,7 +408,8 @@ internal static class Emitter
         w.WriteLine("// The kernel: each block of neurons is loaded once, advanced through every step, and stored once.");
         w.WriteLine("// The SIMD body and the scalar tail are the same statements over Vector<float> and float locals;");
         w.WriteLine("// SnnMath gives both the same operations, so a neuron's result does not depend on its position.");
-        w.WriteLine($"private void RunCore(int _steps, {portParams}global::System.Span<float> _spikes)");
+        w.WriteLine("// With a tape buffer, the pre-reset state of every step is recorded for Backward ([steps, states, size]).");
+        w.WriteLine($"private void RunCore(int _steps, {portParams}global::System.Span<float> _spikes, float[]? _pre)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("int _n = _size;");
@@ -380,6 +418,9 @@ internal static class Emitter
         w.WriteLine($"ref float _r_Spiked = ref {Marshal}.GetArrayDataReference(_spiked);");
         foreach (var p in ports) w.WriteLine($"ref float _r_in_{p} = ref {Marshal}.GetReference(_x_{p});");
         w.WriteLine($"ref float _r_spikes = ref {Marshal}.GetReference(_spikes);");
+        foreach (var e in PerElement(plan)) w.WriteLine($"ref float _r_pe_{e} = ref {Marshal}.GetArrayDataReference(_pe_{e});");
+        w.WriteLine("bool _record = _pre is not null;");
+        w.WriteLine($"ref float _r_pre = ref _record ? ref {Marshal}.GetArrayDataReference(_pre!) : ref {Unsafe}.NullRef<float>();");
         w.WriteLine();
 
         WriteBlock(w, plan, ports, vector: true);
@@ -399,10 +440,9 @@ internal static class Emitter
         w.WriteLine(vector ? "// SIMD body: Vector<float>.Count neurons at a time." : "// Scalar tail: the remaining neurons, same statements.");
         w.WriteLine("{");
         w.Indent++;
-        foreach (var p in plan.KernelParameters) w.WriteLine($"var {p} = {Broadcast("_p_" + p)};");
-        foreach (var c in plan.KernelConstants) w.WriteLine($"var {c} = {Broadcast("_c" + c)};");
-        if (plan.KernelUsesDt) w.WriteLine($"var Dt = {Broadcast("_dt")};");
-        foreach (var l in plan.Literals) w.WriteLine($"var {l.Name} = {Broadcast(FloatLiteral(l.Value))};");
+        var names = Used(plan.Body.Select(b => b.Value).Concat(plan.Commit.Select(c => c.Value)).Append(plan.Spike).Concat(plan.Resets.Select(r => r.Value)));
+        WriteConstants(w, plan, names, Broadcast);
+        var perElementNames = PerElement(plan).Where(names.Contains).ToList();
         w.WriteLine(vector
             ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)"
             : "for (; _i < _n; _i++)");
@@ -410,6 +450,7 @@ internal static class Emitter
         w.Indent++;
         foreach (var s in m.States) w.WriteLine($"var {s.Name} = {Load("_r_" + s.Name, "(nuint)_i")};");
         w.WriteLine($"var Spiked = {Load("_r_Spiked", "(nuint)_i")};");
+        foreach (var e in perElementNames) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_i")};");
         w.WriteLine("for (int _t = 0; _t < _steps; _t++)");
         w.WriteLine("{");
         w.Indent++;
@@ -423,6 +464,13 @@ internal static class Emitter
             w.WriteLine($"var {s.Name} = {KernelPrinter.Print(s.Value)};");
         }
         foreach (var c in plan.Commit) w.WriteLine($"{c.Name} = {KernelPrinter.Print(c.Value)};");
+        w.WriteLine("if (_record)");
+        w.WriteLine("{");
+        w.Indent++;
+        for (int k = 0; k < m.States.Count; k++)
+            w.WriteLine(Store(m.States[k].Name, "_r_pre", $"(nuint)(((long)_t * {m.States.Count} + {k}) * _n + _i)"));
+        w.Indent--;
+        w.WriteLine("}");
         w.WriteLine();
         w.WriteLine($"// Fire: {m.Spike!.Condition}.");
         w.WriteLine($"var _spike = {KernelPrinter.Print(plan.Spike)};");
@@ -439,6 +487,276 @@ internal static class Emitter
         w.WriteLine("}");
         foreach (var s in m.States) w.WriteLine(Store(s.Name, "_r_" + s.Name, "(nuint)_i"));
         w.WriteLine(Store("Spiked", "_r_Spiked", "(nuint)_i"));
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    internal static HashSet<string> Used(IEnumerable<Expr> expressions)
+    {
+        var set = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var e in expressions)
+            foreach (var sym in SnnDsl.Model.Symbolic.Algebra.Symbols(e)) set.Add(sym.Name);
+        return set;
+    }
+
+    private static HashSet<string> PerElement(KernelPlan plan) =>
+        new(plan.Learning?.PerElement ?? EquatableArray<string>.Empty, System.StringComparer.Ordinal);
+
+    private static void WriteConstants(IndentedTextWriter w, KernelPlan plan, HashSet<string> names, System.Func<string, string> broadcast)
+    {
+        var perElement = PerElement(plan);
+        foreach (var p in plan.KernelParameters.Where(p => names.Contains(p) && !perElement.Contains(p))) w.WriteLine($"var {p} = {broadcast("_p_" + p)};");
+        foreach (var c in plan.KernelConstants.Where(c => names.Contains(c) && !perElement.Contains(c))) w.WriteLine($"var {c} = {broadcast("_c" + c)};");
+        if (names.Contains("Dt")) w.WriteLine($"var Dt = {broadcast("_dt")};");
+        foreach (var l in plan.Literals.Where(l => names.Contains(l.Name))) w.WriteLine($"var {l.Name} = {broadcast(FloatLiteral(l.Value))};");
+    }
+
+    private static void WriteTraining(IndentedTextWriter w, KernelPlan plan, string port)
+    {
+        var m = plan.Model;
+        int n = m.States.Count;
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine($"public int StateCount => {n};");
+        w.WriteLine();
+        w.WriteLine($"/// <summary>The tape keeps the pre-reset state: {4 * n} bytes per neuron and step (spikes are read from the forward output).</summary>");
+        w.WriteLine($"public int TapeBytesPerNeuronStep => {4 * n};");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine($"public global::SnnDsl.Training.NeuronTape CreateTape(int maxSteps) => new global::SnnDsl.Training.NeuronTape(maxSteps, {n}, _size);");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Advances the layer like <see cref=\"Run\"/> and records what <see cref=\"Backward\"/> needs.</summary>");
+        w.WriteLine($"/// <param name=\"steps\">The number of steps T (at most the tape's MaxSteps).</param>");
+        w.WriteLine($"/// <param name=\"{port}\">Input port <c>{port}</c>, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine("/// <param name=\"spikes\">Receives the spikes, <c>[T, batch, neurons]</c>; keep them for <see cref=\"Backward\"/>.</param>");
+        w.WriteLine("/// <param name=\"tape\">A tape from <see cref=\"CreateTape\"/>.</param>");
+        w.WriteLine($"public void Forward(int steps, global::System.ReadOnlySpan<float> {port}, global::System.Span<float> spikes, global::SnnDsl.Training.NeuronTape tape)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(tape);");
+        WriteTapeCheck(w, n);
+        w.WriteLine("if (steps < 0 || steps > tape.MaxSteps) throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, $\"steps must be between 0 and the tape's MaxSteps ({tape.MaxSteps}).\");");
+        WriteLengthCheck(w, port, "steps");
+        WriteLengthCheck(w, "spikes", "steps");
+        for (int k = 0; k < n; k++) w.WriteLine($"global::System.Array.Copy(_s_{m.States[k].Name}, 0, tape.Start, {k} * _size, _size);");
+        w.WriteLine("global::System.Array.Copy(_spiked, tape.StartSpiked, _size);");
+        w.WriteLine("tape.Steps = steps;");
+        w.WriteLine($"RunCore(steps, {port}, spikes, tape.Pre);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        w.WriteLine("/// <summary>");
+        w.WriteLine($"/// Backpropagation through time over the recorded window, surrogate {Xml(plan.Backward!.Surrogate)}; the reset is {(m.DetachReset ? "detached (no gradient through the reset, as snnTorch)" : "differentiated through the surrogate")}");
+        w.WriteLine("/// and <c>Spiked</c> carries no gradient. Derived from the same statements as the forward step.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("/// <param name=\"tape\">The tape of the last <see cref=\"Forward\"/>.</param>");
+        w.WriteLine($"/// <param name=\"{port}\">The input of that forward pass, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine("/// <param name=\"spikes\">The spikes of that forward pass, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine("/// <param name=\"gradSpikes\">dL/dspikes, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine($"/// <param name=\"gradFirstState\">dL/d(pre-reset <c>{m.States[0].Name}</c>), <c>[T, batch, neurons]</c>, or empty.</param>");
+        w.WriteLine($"/// <param name=\"gradInput\">Receives dL/d{port}, <c>[T, batch, neurons]</c>.</param>");
+        w.WriteLine($"public void Backward(global::SnnDsl.Training.NeuronTape tape, global::System.ReadOnlySpan<float> {port}, global::System.ReadOnlySpan<float> spikes, global::System.ReadOnlySpan<float> gradSpikes, global::System.ReadOnlySpan<float> gradFirstState, global::System.Span<float> gradInput)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(tape);");
+        WriteTapeCheck(w, n);
+        w.WriteLine("int steps = tape.Steps;");
+        WriteLengthCheck(w, port, "steps");
+        WriteLengthCheck(w, "spikes", "steps");
+        WriteLengthCheck(w, "gradSpikes", "steps");
+        WriteLengthCheck(w, "gradInput", "steps");
+        w.WriteLine("if (!gradFirstState.IsEmpty && gradFirstState.Length != (long)steps * _size)");
+        w.WriteLine("    throw new global::System.ArgumentException($\"gradFirstState must be empty or hold [steps, batch, neurons] = [{steps}, {Batch}, {Neurons}] = {(long)steps * _size} values, but holds {gradFirstState.Length}.\", nameof(gradFirstState));");
+        w.WriteLine($"BackwardCore(steps, tape, {port}, spikes, gradSpikes, gradFirstState, gradInput);");
+        if (plan.Learning is not null) w.WriteLine("ReduceParameterGradients();");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        if (plan.Learning is not null) WriteLearning(w, plan);
+    }
+
+    private static void WritePerNeuronParameters(IndentedTextWriter w, KernelPlan plan)
+    {
+        var learn = plan.Learning!;
+        int offset = 0;
+        var offsets = new List<string>();
+        foreach (var p in plan.Model.Parameters)
+        {
+            var l = learn.Parameters.FirstOrDefault(x => x.Name == p.Name);
+            if (l is null) { w.WriteLine($"double {p.Name} = {ParamRead(plan.Model.Parameters, p.Name, ".0")};"); continue; }
+            string index = string.Join(" + ", offsets.Append(offset.ToString(CultureInfo.InvariantCulture)));
+            w.WriteLine($"double {p.Name} = _theta[{index}{(l.Shared ? "" : " + _nn")}];");
+            if (l.Shared) offset++; else offsets.Add("Neurons");
+        }
+        w.WriteLine("double Dt = step;");
+    }
+
+    private static string ThetaIndex(KernelPlan plan, string name)
+    {
+        var learn = plan.Learning!;
+        int offset = 0;
+        var offsets = new List<string>();
+        foreach (var l in learn.Parameters)
+        {
+            string index = string.Join(" + ", offsets.Append(offset.ToString(CultureInfo.InvariantCulture)));
+            if (l.Name == name) return index + (l.Shared ? "" : " + _nn");
+            if (l.Shared) offset++; else offsets.Add("Neurons");
+        }
+        throw new System.InvalidOperationException(name);
+    }
+
+    private static void WriteLearning(IndentedTextWriter w, KernelPlan plan)
+    {
+        var m = plan.Model;
+        var learn = plan.Learning!;
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public global::System.Span<float> Parameters => _theta;");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public global::System.Span<float> ParameterGradients => _thetaGrad;");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public global::System.Collections.Generic.IReadOnlyList<string> ParameterNames => _thetaNames;");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Recomputes, per neuron, the constants that depend on the learnable parameters.</summary>");
+        w.WriteLine("public void ApplyParameters()");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"{m.Name} model = Model;");
+        w.WriteLine("float step = Dt;");
+        w.WriteLine("for (int _nn = 0; _nn < Neurons; _nn++)");
+        w.WriteLine("{");
+        w.Indent++;
+        WritePerNeuronParameters(w, plan);
+        WriteConstantSteps(w, plan);
+        var per = learn.PerElement.ToList();
+        WriteFiniteGuards(w, m.Name, per.Where(e => !learn.Parameters.Any(l => l.Name == e)), plan.Constants);
+        w.WriteLine("for (int _b = 0; _b < Batch; _b++)");
+        w.WriteLine("{");
+        w.Indent++;
+        foreach (var e in per) w.WriteLine($"_pe_{e}[_b * Neurons + _nn] = (float){e};");
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        if (plan.Backward is null) return;
+        w.WriteLine("// dL/dparameter = sum over batch (and neurons, when shared) of sum_leaf dL/dleaf * dleaf/dparameter.");
+        w.WriteLine("private void ReduceParameterGradients()");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"{m.Name} model = Model;");
+        w.WriteLine("float step = Dt;");
+        w.WriteLine("for (int _nn = 0; _nn < Neurons; _nn++)");
+        w.WriteLine("{");
+        w.Indent++;
+        WritePerNeuronParameters(w, plan);
+        WriteConstantSteps(w, plan);
+        foreach (var leaf in learn.Leaves)
+        {
+            w.WriteLine($"double _sum_{leaf} = 0;");
+            w.WriteLine($"for (int _b = 0; _b < Batch; _b++) _sum_{leaf} += _gpe_{leaf}[_b * Neurons + _nn];");
+        }
+        foreach (var l in learn.Parameters)
+        {
+            var terms = learn.Derivatives.Where(d => d.Parameter == l.Name).Select(d => $"_sum_{d.Leaf} * ({DoublePrinter.Print(d.Value)})").ToList();
+            if (terms.Count == 0) continue;
+            w.WriteLine($"_thetaGrad[{ThetaIndex(plan, l.Name)}] += (float)({string.Join(" + ", terms)});");
+        }
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+    }
+
+    private static void WriteTapeCheck(IndentedTextWriter w, int states)
+    {
+        w.WriteLine($"if (tape.States != {states} || tape.Size != _size)");
+        w.WriteLine($"    throw new global::System.ArgumentException($\"tape was made for {{tape.States}} states x {{tape.Size}} neurons; this layer needs {states} x {{_size}} (use CreateTape).\", nameof(tape));");
+    }
+
+    private static void WriteBackwardKernel(IndentedTextWriter w, KernelPlan plan, string port)
+    {
+        w.WriteLine();
+        w.WriteLine("// The backward kernel: each block of neurons walks the window in reverse time with its adjoints in registers.");
+        w.WriteLine("private void BackwardCore(int _steps, global::SnnDsl.Training.NeuronTape _tape, global::System.ReadOnlySpan<float> _x_in, global::System.ReadOnlySpan<float> _x_spk, global::System.ReadOnlySpan<float> _x_gs, global::System.ReadOnlySpan<float> _x_gv, global::System.Span<float> _x_gin)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("int _n = _size;");
+        w.WriteLine("int _i = 0;");
+        w.WriteLine("bool _hasGv = !_x_gv.IsEmpty;");
+        w.WriteLine($"ref float _r_pre = ref {Marshal}.GetArrayDataReference(_tape.Pre);");
+        w.WriteLine($"ref float _r_start = ref {Marshal}.GetArrayDataReference(_tape.Start);");
+        w.WriteLine($"ref float _r_startSpiked = ref {Marshal}.GetArrayDataReference(_tape.StartSpiked);");
+        w.WriteLine($"ref float _r_in = ref {Marshal}.GetReference(_x_in);");
+        w.WriteLine($"ref float _r_spk = ref {Marshal}.GetReference(_x_spk);");
+        w.WriteLine($"ref float _r_gs = ref {Marshal}.GetReference(_x_gs);");
+        w.WriteLine($"ref float _r_gv = ref _hasGv ? ref {Marshal}.GetReference(_x_gv) : ref {Unsafe}.NullRef<float>();");
+        w.WriteLine($"ref float _r_gin = ref {Marshal}.GetReference(_x_gin);");
+        foreach (var e in PerElement(plan)) w.WriteLine($"ref float _r_pe_{e} = ref {Marshal}.GetArrayDataReference(_pe_{e});");
+        if (plan.Learning is { } learn)
+            foreach (var leaf in learn.Leaves) w.WriteLine($"ref float _r_gpe_{leaf} = ref {Marshal}.GetArrayDataReference(_gpe_{leaf});");
+        w.WriteLine();
+        WriteBackwardBlock(w, plan, port, vector: true);
+        w.WriteLine();
+        WriteBackwardBlock(w, plan, port, vector: false);
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    private static void WriteBackwardBlock(IndentedTextWriter w, KernelPlan plan, string port, bool vector)
+    {
+        var m = plan.Model;
+        int n = m.States.Count;
+        string Broadcast(string scalar) => vector ? $"new {Vec}({scalar})" : scalar;
+        string Load(string r, string offset) => vector ? $"{VecStatic}.LoadUnsafe(ref {r}, {offset})" : $"{Unsafe}.Add(ref {r}, {offset})";
+        string Store(string value, string r, string offset) => vector ? $"{VecStatic}.StoreUnsafe({value}, ref {r}, {offset});" : $"{Unsafe}.Add(ref {r}, {offset}) = {value};";
+        string zero = vector ? Vec + ".Zero" : "0f";
+        var statements = plan.Backward!.Statements;
+
+        w.WriteLine(vector ? "// SIMD body." : "// Scalar tail, same statements.");
+        w.WriteLine("{");
+        w.Indent++;
+        var names = Used(statements.Select(st => st.Value));
+        WriteConstants(w, plan, names, Broadcast);
+        var leaves = plan.Learning?.Leaves.ToList() ?? new List<string>();
+        w.WriteLine(vector ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)" : "for (; _i < _n; _i++)");
+        w.WriteLine("{");
+        w.Indent++;
+        foreach (var s in m.States) w.WriteLine($"var _lam_{s.Name} = {zero};");
+        foreach (var e in PerElement(plan).Where(names.Contains)) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_i")};");
+        foreach (var leaf in leaves) w.WriteLine($"var _acc_{leaf} = {zero};");
+        w.WriteLine("for (int _t = _steps - 1; _t >= 0; _t--)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("nuint _o = (nuint)((long)_t * _n + _i);");
+        for (int k = 0; k < n; k++)
+        {
+            string s = m.States[k].Name;
+            w.WriteLine($"var _pre_{s} = {Load("_r_pre", $"(nuint)(((long)_t * {n} + {k}) * _n + _i)")};");
+            w.WriteLine($"var _ppre_{s} = _t > 0 ? {Load("_r_pre", $"(nuint)(((long)(_t - 1) * {n} + {k}) * _n + _i)")} : {Load("_r_start", $"(nuint)((long){k} * _n + _i)")};");
+        }
+        w.WriteLine($"var _pfire = _t > 0 ? {Load("_r_spk", "_o - (nuint)_n")} : {zero};");
+        w.WriteLine($"var Spiked = _t > 0 ? _pfire : {Load("_r_startSpiked", "(nuint)_i")};");
+        w.WriteLine($"var _s = {Load("_r_spk", "_o")};");
+        w.WriteLine($"var {port} = {Load("_r_in", "_o")};");
+        w.WriteLine($"var _gs = {Load("_r_gs", "_o")};");
+        w.WriteLine($"var _gv = _hasGv ? {Load("_r_gv", "_o")} : {zero};");
+        foreach (var st in statements)
+        {
+            if (st.Comment.Length > 0) w.WriteLine("// " + st.Comment);
+            w.WriteLine($"var {st.Name} = {KernelPrinter.Print(st.Value)};");
+        }
+        foreach (var s in m.States) w.WriteLine($"_lam_{s.Name} = _nlam_{s.Name};");
+        foreach (var leaf in leaves) w.WriteLine($"_acc_{leaf} += _dleaf_{leaf};");
+        w.WriteLine(Store("_gin", "_r_gin", "_o"));
+        w.Indent--;
+        w.WriteLine("}");
+        foreach (var leaf in leaves) w.WriteLine(Store($"_acc_{leaf}", "_r_gpe_" + leaf, "(nuint)_i"));
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

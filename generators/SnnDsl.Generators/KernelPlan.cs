@@ -41,4 +41,25 @@ internal sealed record KernelPlan(
     EquatableArray<Stmt> Body,
     EquatableArray<Stmt> Commit,
     Expr Spike,
-    EquatableArray<ResetSpec> Resets);
+    EquatableArray<ResetSpec> Resets,
+    BackwardPlan? Backward,
+    string BackwardReason,
+    LearningPlan? Learning);
+
+/// <summary>A trainable parameter: one value for the layer (<see cref="Shared"/>) or one per neuron.</summary>
+internal sealed record LearnableDef(string Name, bool Shared);
+
+/// <summary>d(leaf)/d(parameter) as a double expression of the parameters and Dt, evaluated once per neuron after Backward.</summary>
+internal sealed record LeafDerivative(string Leaf, string Parameter, Expr Value);
+
+/// <summary>
+/// How a layer with <c>[Learnable]</c> parameters is trained: the parameters and the hoisted
+/// constants that depend on them are stored per element (<see cref="PerElement"/>, recomputed by
+/// <c>ApplyParameters</c>); Backward accumulates the adjoint of every <see cref="Leaves"/> entry per
+/// element, then reduces over time, batch (and neurons for shared parameters) through <see cref="Derivatives"/>.
+/// </summary>
+internal sealed record LearningPlan(
+    EquatableArray<LearnableDef> Parameters,
+    EquatableArray<string> PerElement,
+    EquatableArray<string> Leaves,
+    EquatableArray<LeafDerivative> Derivatives);

@@ -105,6 +105,26 @@ internal static partial class Lower
             // Compute repeated sub-expressions once per step.
             body = EliminateCommonSubexpressions(body);
 
+            // Learnable parameters: which constants vary with them (stored per element, recomputed on update).
+            var learnables = _m.Parameters.Where(p => p.Learnable).ToList();
+            var variable = new HashSet<string>(StringComparer.Ordinal);
+            bool learnableInPropagator = false;
+            foreach (var step in _constants)
+            {
+                bool Varies(Expr e) => Algebra.DependsOn(e, y => (y.Kind == SymKind.Param && learnables.Any(l => l.Name == y.Name))
+                    || (y.Kind == SymKind.Hoisted && variable.Contains(y.Name)));
+                if (step.Constant is { } c && Varies(c.Value)) variable.Add(c.Name);
+                if (step.Propagator is { } prop && prop.A.Any(Varies)) learnableInPropagator = true;
+            }
+
+            // The backward pass, derived from the forward statements as they now stand.
+            var backward = BuildBackward(body, commit, resets, variable, learnables, out string backwardReason);
+            if (learnableInPropagator && backward is not null)
+            {
+                backward = null;
+                backwardReason = "a learnable parameter enters the exact propagator of a coupled system, whose derivative is not generated yet";
+            }
+
             // Name the literals of the per-step code.
             var literals = new SortedDictionary<string, double>(StringComparer.Ordinal);
             Expr Lit(Expr e) => Algebra.Rewrite(e, n =>
@@ -118,6 +138,8 @@ internal static partial class Lower
             commit = commit.Select(s => s with { Value = Lit(s.Value) }).ToList();
             spike = Lit(spike);
             resets = resets.Select(r => r with { Value = Lit(r.Value) }).ToList();
+            if (backward is not null)
+                backward = backward with { Statements = backward.Statements.Select(st => st with { Value = Lit(st.Value) }).ToEquatableArray() };
 
             // What the kernel reads from the layer.
             var used = new List<Sym>();
@@ -126,6 +148,7 @@ internal static partial class Lower
             foreach (var s in commit) Collect(s.Value);
             Collect(spike);
             foreach (var r in resets) Collect(r.Value);
+            if (backward is not null) foreach (var st in backward.Statements) Collect(st.Value);
 
             var kernelParams = _m.Parameters.Select(p => p.Name).Where(n => used.Contains(new Sym(SymKind.Param, n))).ToList();
             var kernelConstants = _constants.Where(c => c.Constant is not null).Select(c => c.Constant!.Name)
@@ -145,6 +168,32 @@ internal static partial class Lower
                 || Algebra.DependsOnKind(_m.Spike.Condition, SymKind.Spiked)
                 || _m.Resets.Any(r => Algebra.DependsOnKind(r.Value, SymKind.Spiked));
 
+            LearningPlan? learning = null;
+            if (learnables.Count > 0 && !learnableInPropagator)
+            {
+                var perElement = learnables.Select(l => l.Name).Where(n => used.Contains(new Sym(SymKind.Param, n)))
+                    .Concat(ordered.Where(variable.Contains)).ToList();
+                var leaves = backward?.Leaves.ToList() ?? new List<string>();
+                var derivatives = new List<LeafDerivative>();
+                var definitions = _constants.Where(c => c.Constant is not null).ToDictionary(c => (Sym)Hoisted(c.Constant!.Name), c => c.Constant!.Value);
+                Expr Inline(Expr e) => Algebra.Rewrite(e, n => n is Sym { Kind: SymKind.Hoisted } h && definitions.TryGetValue(h, out var d) ? Inline(d) : null);
+                foreach (var leaf in leaves)
+                {
+                    bool isParam = learnables.Any(l => l.Name == leaf);
+                    Expr value = isParam ? new Sym(SymKind.Param, leaf) : Inline(Hoisted(leaf));
+                    foreach (var l in learnables)
+                    {
+                        Expr d = Algebra.Diff(value, new Sym(SymKind.Param, l.Name));
+                        if (!(d is Num { Value: 0 })) derivatives.Add(new LeafDerivative(leaf, l.Name, d));
+                    }
+                }
+                learning = new LearningPlan(
+                    learnables.Select(l => new LearnableDef(l.Name, l.Shared)).ToEquatableArray(),
+                    perElement.ToEquatableArray(),
+                    leaves.ToEquatableArray(),
+                    derivatives.ToEquatableArray());
+            }
+
             return new KernelPlan(
                 _m,
                 choice.Integrator,
@@ -159,7 +208,10 @@ internal static partial class Lower
                 body.ToEquatableArray(),
                 commit.ToEquatableArray(),
                 spike,
-                resets.ToEquatableArray());
+                resets.ToEquatableArray(),
+                backward,
+                backwardReason,
+                learning);
         }
 
         // ---------------------------------------------------------------- Exact
@@ -391,7 +443,7 @@ internal static partial class Lower
         /// local, largest first, placed just before its first use. Equations are pure and both
         /// branches of a select are evaluated anyway, so this never changes a result.
         /// </summary>
-        private static List<Stmt> EliminateCommonSubexpressions(List<Stmt> body)
+        private static List<Stmt> EliminateCommonSubexpressions(List<Stmt> body, string prefix = "_e")
         {
             int counter = 0;
             while (true)
@@ -415,9 +467,9 @@ internal static partial class Lower
                     int size = Size(e);
                     if (size > bestSize) { best = e; bestSize = size; }
                 }
-                if (best is null) return Renumber(body);
+                if (best is null) return Renumber(body, prefix);
 
-                string name = $"_e{counter++}";
+                string name = $"{prefix}{counter++}";
                 var local = Local(name);
                 int first = body.FindIndex(s => Algebra.DependsOn(s.Value, _ => true) && Contains(s.Value, best));
                 var rewritten = body.Select(s => s with { Value = Algebra.Rewrite(s.Value, n => n.Equals(best) ? local : null) }).ToList();
@@ -427,13 +479,13 @@ internal static partial class Lower
         }
 
         /// <summary>Numbers the shared locals _e0, _e1, ... in the order they are computed.</summary>
-        private static List<Stmt> Renumber(List<Stmt> body)
+        private static List<Stmt> Renumber(List<Stmt> body, string prefix)
         {
             var map = new Dictionary<Sym, Expr>();
             int k = 0;
             foreach (var s in body)
-                if (s.Name.StartsWith("_e", StringComparison.Ordinal) && s.Name.Length > 2 && char.IsDigit(s.Name[2]))
-                    map[Local(s.Name)] = Local($"_e{k++}");
+                if (s.Name.StartsWith(prefix, StringComparison.Ordinal) && s.Name.Length > prefix.Length && char.IsDigit(s.Name[prefix.Length]))
+                    map[Local(s.Name)] = Local($"{prefix}{k++}");
             return body.Select(s => new Stmt(
                 map.TryGetValue(Local(s.Name), out var renamed) ? ((Sym)renamed).Name : s.Name,
                 Algebra.Substitute(s.Value, map),

@@ -29,3 +29,25 @@ public interface ITrainableLayer : ISpikingLayer
     void Backward(NeuronTape tape, ReadOnlySpan<float> input, ReadOnlySpan<float> spikes,
         ReadOnlySpan<float> gradSpikes, ReadOnlySpan<float> gradFirstState, Span<float> gradInput);
 }
+
+/// <summary>
+/// A layer with <c>[Learnable]</c> parameters. <see cref="Parameters"/> is one flat vector, in the
+/// order of <see cref="ParameterNames"/>: a shared parameter takes one value, a per-neuron parameter
+/// <c>Neurons</c> values. Backward adds into <see cref="ParameterGradients"/> (reduced over time and
+/// batch, and over neurons for shared parameters); after changing <see cref="Parameters"/>, call
+/// <see cref="ApplyParameters"/> so the constants derived from them are recomputed.
+/// </summary>
+public interface ILearnableLayer
+{
+    /// <summary>The learnable parameters, flattened.</summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>dL/dParameters, same layout; Backward accumulates into it, the caller zeroes it.</summary>
+    Span<float> ParameterGradients { get; }
+
+    /// <summary>One entry per value of <see cref="Parameters"/>: the parameter's name, with <c>[n]</c> for per-neuron values.</summary>
+    System.Collections.Generic.IReadOnlyList<string> ParameterNames { get; }
+
+    /// <summary>Recomputes everything derived from <see cref="Parameters"/> (decay factors, gains).</summary>
+    void ApplyParameters();
+}
