@@ -86,6 +86,7 @@ public sealed class Network
     public NetworkWeights Initialize(ulong seed)
     {
         var dense = new DenseLayer?[_layers.Length];
+        var neurons = new Parameter?[_layers.Length];
         for (int i = 0; i < _layers.Length; i++)
         {
             if (_layers[i] is DenseSpec d)
@@ -94,9 +95,16 @@ public sealed class Network
                 layer.Initialize(d.Init, Data.SplitMix64.Mix(seed + (ulong)i * 0x9E3779B97F4A7C15UL));
                 dense[i] = layer;
             }
+            else if (_layers[i] is NeuronSpec n && n.Create(1, _widths[i + 1]) is ILearnableLayer learnable && learnable.Parameters.Length > 0)
+            {
+                // The initial values come from the model's defaults (a per-neuron parameter has Neurons values, whatever the batch).
+                var p = new Parameter($"layer {i} {n.Name} parameters", learnable.Parameters.Length);
+                learnable.Parameters.CopyTo(p.Value);
+                neurons[i] = p;
+            }
         }
 
-        return new NetworkWeights(this, dense);
+        return new NetworkWeights(this, dense, neurons);
     }
 
     /// <summary>Buffers to run batches of up to <paramref name="maxBatch"/> samples over <paramref name="steps"/> steps; see <see cref="NetworkRunner"/>.</summary>
@@ -107,11 +115,24 @@ public sealed class Network
 /// <summary>The trainable state of a <see cref="Network"/>: one <see cref="DenseLayer"/> per dense layer.</summary>
 public sealed class NetworkWeights
 {
-    internal NetworkWeights(Network network, DenseLayer?[] dense)
+    internal NetworkWeights(Network network, DenseLayer?[] dense, Parameter?[] neurons)
     {
         Network = network;
         Dense = dense;
-        Parameters = dense.Where(d => d is not null).SelectMany(d => d!.Bias is null ? new[] { d.Weight } : new[] { d.Weight, d.Bias }).ToArray();
+        NeuronParameters = neurons;
+        var all = new List<Parameter>();
+        for (int i = 0; i < dense.Length; i++)
+        {
+            if (dense[i] is DenseLayer d)
+            {
+                all.Add(d.Weight);
+                if (d.Bias is not null) all.Add(d.Bias);
+            }
+
+            if (neurons[i] is Parameter p) all.Add(p);
+        }
+
+        Parameters = all.ToArray();
     }
 
     /// <summary>The network these weights belong to.</summary>
@@ -120,7 +141,14 @@ public sealed class NetworkWeights
     /// <summary>The dense layer at each layer index, or null where the layer is a neuron layer.</summary>
     public IReadOnlyList<DenseLayer?> Dense { get; }
 
-    /// <summary>All parameters in layer order (weight, then bias), for optimizers.</summary>
+    /// <summary>
+    /// The learnable neuron parameters at each layer index (<see cref="ILearnableLayer.Parameters"/>,
+    /// flattened), or null where the layer is dense or has none. The runner copies them into every
+    /// worker's neuron layer before each batch and reduces their gradients like the weights'.
+    /// </summary>
+    public IReadOnlyList<Parameter?> NeuronParameters { get; }
+
+    /// <summary>All parameters in layer order (weight, then bias; a neuron layer's learnable parameters), for optimizers.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>Sets every gradient to zero.</summary>

@@ -37,7 +37,7 @@ public sealed class NetworkRunner
     private readonly float[] _input;
     private readonly int[] _labels;
     private readonly float[] _output, _membrane;
-    private readonly float[][][] _chunkWeightGrad, _chunkBiasGrad; // [chunk][layer]
+    private readonly float[][][] _chunkWeightGrad, _chunkBiasGrad, _chunkNeuronGrad; // [chunk][layer]
     private readonly double[] _chunkLoss;
     private readonly Exception?[] _chunkError;
     private Worker[] _workers = [];
@@ -75,15 +75,18 @@ public sealed class NetworkRunner
         _chunkError = new Exception?[Chunks];
         _chunkWeightGrad = new float[Chunks][][];
         _chunkBiasGrad = new float[Chunks][][];
+        _chunkNeuronGrad = new float[Chunks][][];
         for (int c = 0; c < Chunks; c++)
         {
             _chunkWeightGrad[c] = new float[_layers][];
             _chunkBiasGrad[c] = new float[_layers][];
+            _chunkNeuronGrad[c] = new float[_layers][];
             for (int l = 0; l < _layers; l++)
             {
                 DenseLayer? d = weights.Dense[l];
                 _chunkWeightGrad[c][l] = d is null ? [] : new float[d.Weight.Length];
                 _chunkBiasGrad[c][l] = d?.Bias is null ? [] : new float[d.Outputs];
+                _chunkNeuronGrad[c][l] = weights.NeuronParameters[l] is Parameter p ? new float[p.Length] : [];
             }
         }
 
@@ -215,6 +218,16 @@ public sealed class NetworkRunner
     {
         int used = (_batch + ChunkSize - 1) / ChunkSize;
         Worker worker = _workers[w];
+        try
+        {
+            worker.LoadNeuronParameters();
+        }
+        catch (Exception e)
+        {
+            _chunkError[w] = e;
+            return;
+        }
+
         for (int c = w; c < used; c += _workers.Length)
         {
             try
@@ -234,6 +247,12 @@ public sealed class NetworkRunner
         int used = (_batch + ChunkSize - 1) / ChunkSize;
         for (int l = 0; l < _layers; l++)
         {
+            if (_weights.NeuronParameters[l] is Parameter np)
+            {
+                for (int c = 0; c < used; c++) TensorPrimitives.Add(np.Grad, _chunkNeuronGrad[c][l], np.Grad);
+                if (CheckFinite) CheckParameter(l, np.Grad, "neuron parameter gradient");
+            }
+
             DenseLayer? d = _weights.Dense[l];
             if (d is null) continue;
             for (int c = 0; c < used; c++)
@@ -313,6 +332,12 @@ public sealed class NetworkRunner
 
                         _neurons[l] = layer;
                         _tapes[l] = layer.CreateTape(steps);
+                        if (runner._weights.NeuronParameters[l] is Parameter p
+                            && (layer is not ILearnableLayer learnable || learnable.Parameters.Length != p.Length))
+                        {
+                            throw new InvalidOperationException($"Layer {l} ({n.Name}): the factory's layer does not have the {p.Length} learnable parameters the weights hold.");
+                        }
+
                         break;
                     default:
                         _dense[l] = runner._weights.Dense[l]!.CreateWorkspace(rows);
@@ -323,6 +348,20 @@ public sealed class NetworkRunner
             _firstGrad = net.Layers[0] is NeuronSpec ? new float[rows * net.Inputs] : [];
             _membrane = new float[rows * runner._outputs];
             _zeros = new float[rows * runner._outputs];
+        }
+
+        /// <summary>Copies the shared learnable neuron parameters into this worker's layers.</summary>
+        public void LoadNeuronParameters()
+        {
+            for (int l = 0; l < _neurons.Length; l++)
+            {
+                if (_r._weights.NeuronParameters[l] is Parameter p)
+                {
+                    var layer = (ILearnableLayer)_neurons[l]!;
+                    p.Value.CopyTo(layer.Parameters);
+                    layer.ApplyParameters();
+                }
+            }
         }
 
         public void RunChunk(int c)
@@ -386,8 +425,11 @@ public sealed class NetworkRunner
                 Span<float> gx = l == 0 ? _firstGrad : _grad[l - 1];
                 if (_neurons[l] is ITrainableLayer n)
                 {
+                    Span<float> pg = n is ILearnableLayer learnable && r._weights.NeuronParameters[l] is not null ? learnable.ParameterGradients : default;
+                    pg.Clear();
                     if (l == last && membrane) n.Backward(_tapes[l]!, x, _act[l], _zeros, _grad[l], gx);
                     else n.Backward(_tapes[l]!, x, _act[l], _grad[l], ReadOnlySpan<float>.Empty, gx);
+                    pg.CopyTo(r._chunkNeuronGrad[c][l]);
                 }
                 else
                 {

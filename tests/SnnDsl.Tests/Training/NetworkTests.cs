@@ -8,7 +8,7 @@ namespace SnnDsl.Tests.Training;
 
 public class NetworkTests
 {
-    private static NeuronSpec Lif(bool smooth = false) => NeuronLayer("TestLif", (b, n) => new TestLif(b, n, smooth: smooth));
+    private static NeuronSpec Lif(bool smooth = false, bool learn = false) => NeuronLayer("TestLif", (b, n) => new TestLif(b, n, smooth: smooth, learnBeta: learn));
 
     private static float[] Input(int steps, int batch, int features, int seed, bool spikes)
         => GemmTests.Random(steps * batch * features, seed, spikes ? 0.3 : -1);
@@ -39,11 +39,12 @@ public class NetworkTests
             _ => new MseCountLoss(0.8f, 0.2f),
         };
         const int T = 6, B = 5, I = 7, H = 6, C = 3;
-        Network net = Sequential(Dense(I, H), Lif(smooth: true), Dense(H, C), Lif(smooth: true));
+        Network net = Sequential(Dense(I, H), Lif(smooth: true, learn: true), Dense(H, C), Lif(smooth: true, learn: true));
         NetworkWeights w = net.Initialize(3);
-        foreach (Parameter p in w.Parameters)
+        foreach (DenseLayer? d in w.Dense)
         {
-            for (int i = 0; i < p.Length; i++) p.Value[i] *= 3f; // enough drive to cross the threshold
+            if (d is null) continue;
+            for (int i = 0; i < d.Weight.Length; i++) d.Weight.Value[i] *= 3f; // enough drive to cross the threshold
         }
 
         NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 2));
@@ -70,14 +71,16 @@ public class NetworkTests
             }
         }
 
-        Assert.Equal(I * H + H + H * C + C, checkedCount);
+        Assert.Equal(I * H + H + 1 + H * C + C + 1, checkedCount); // the two Betas included
+        Assert.Equal(0.9f, w.NeuronParameters[1]!.Value[0]);
     }
 
     private static float[] TrainAndReturnWeights(int threads, int steps)
     {
         const int T = 8, B = 37, I = 30, H = 20, C = 4;
-        Network net = Sequential(Dense(I, H), Lif(), Dense(H, H), Lif(), Dense(H, C), Lif());
+        Network net = Sequential(Dense(I, H), Lif(learn: true), Dense(H, H), Lif(), Dense(H, C), Lif(learn: true));
         NetworkWeights w = net.Initialize(11);
+        Assert.Equal(8, w.Parameters.Count);
         NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(Threads: threads, ChunkSize: 5));
         var adam = new Adam(w.Parameters, 1e-2f);
         var labels = new int[B];

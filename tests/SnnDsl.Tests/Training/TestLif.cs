@@ -9,13 +9,37 @@ namespace SnnDsl.Tests.Training;
 /// (strict), backward with the fast-sigmoid surrogate 1/(Slope |v| + 1)^2 and the reset detached.
 /// With <see cref="Smooth"/> the spike is the surrogate's integral v/(1 + Slope |v|) + 1/2 and there
 /// is no reset, so the backward pass is the exact gradient of the forward pass (for finite differences).
+/// With <c>learnBeta</c>, Beta is a shared learnable parameter (dL/dBeta = sum over t and neurons of dL/dmem[t] mem[t-1]).
 /// </summary>
-internal sealed class TestLif(int batch, int neurons, float beta = 0.9f, float threshold = 1f, float slope = 5f, bool smooth = false) : ITrainableLayer
+internal sealed class TestLif : ITrainableLayer, ILearnableLayer
 {
-    private readonly float[] _mem = new float[batch * neurons];
-    private readonly float[] _spiked = new float[batch * neurons];
+    private readonly int batch, neurons;
+    private readonly float threshold, slope, _initialBeta;
+    private readonly bool learnBeta;
+    private readonly float[] _mem, _spiked, _theta, _thetaGrad;
+    private float _beta;
 
-    public bool Smooth { get; } = smooth;
+    public TestLif(int batch, int neurons, float beta = 0.9f, float threshold = 1f, float slope = 5f, bool smooth = false, bool learnBeta = false)
+    {
+        this.batch = batch;
+        this.neurons = neurons;
+        this.threshold = threshold;
+        this.slope = slope;
+        this.learnBeta = learnBeta;
+        Smooth = smooth;
+        _initialBeta = _beta = beta;
+        _mem = new float[batch * neurons];
+        _spiked = new float[batch * neurons];
+        _theta = learnBeta ? [beta] : [];
+        _thetaGrad = learnBeta ? [0f] : [];
+    }
+
+    public Span<float> Parameters => _theta;
+    public Span<float> ParameterGradients => _thetaGrad;
+    public System.Collections.Generic.IReadOnlyList<string> ParameterNames => learnBeta ? ["Beta"] : [];
+    public void ApplyParameters() => _beta = learnBeta ? _theta[0] : _initialBeta;
+
+    public bool Smooth { get; }
     public int Batch => batch;
     public int Neurons => neurons;
     public float Dt => 1f;
@@ -39,7 +63,7 @@ internal sealed class TestLif(int batch, int neurons, float beta = 0.9f, float t
         {
             for (int i = 0; i < n; i++)
             {
-                float m = beta * _mem[i] + input[t * n + i] - (Smooth ? 0f : threshold * _spiked[i]);
+                float m = _beta * _mem[i] + input[t * n + i] - (Smooth ? 0f : threshold * _spiked[i]);
                 _mem[i] = m;
                 float v = m - threshold;
                 float s = Smooth ? v / (1f + slope * MathF.Abs(v)) + 0.5f : (v > 0f ? 1f : 0f);
@@ -73,10 +97,11 @@ internal sealed class TestLif(int batch, int neurons, float beta = 0.9f, float t
             {
                 float v = tape.Pre[t * n + i] - threshold;
                 float d = 1f / ((slope * MathF.Abs(v) + 1f) * (slope * MathF.Abs(v) + 1f));
-                float g = gradSpikes[t * n + i] * d + beta * carry;
+                float g = gradSpikes[t * n + i] * d + _beta * carry;
                 if (!gradFirstState.IsEmpty) g += gradFirstState[t * n + i];
                 gradInput[t * n + i] = g;
                 carry = g;
+                if (learnBeta) _thetaGrad[0] += g * (t == 0 ? tape.Start[i] : tape.Pre[(t - 1) * n + i]);
             }
         }
     }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using SnnDsl.Data;
 using SnnDsl.Encoders;
+using SnnDsl.Neurons;
 using SnnDsl.Training;
 using static SnnDsl.Training.Network;
 
@@ -96,5 +97,33 @@ public class TrainerTests
         NetworkWeights small = Sequential(Dense(3, 2)).Initialize(1);
         stream.Position = 0;
         Assert.Throws<InvalidDataException>(() => Checkpoint.Load(small, stream));
+    }
+
+    [Fact]
+    public void Generated_leaky_and_plif_layers_train_deterministically_and_learn_the_plif_time_constant()
+    {
+        (float[] x, int[] y) = Data(160, 1);
+        (float[] tx, int[] ty) = Data(100, 2);
+        var results = new List<float[]>();
+        double accuracy = 0;
+        foreach (int threads in new[] { 1, 2 })
+        {
+            Network net = Sequential(Dense(Features, 12), NeuronLayer("Leaky", (b, n) => new Leaky().CreateLayer(b, n)),
+                                     Dense(12, Classes), NeuronLayer("Plif", (b, n) => new Plif().CreateLayer(b, n)));
+            NetworkWeights w = net.Initialize(5);
+            Assert.Equal(0f, w.NeuronParameters[3]!.Value[0]); // Plif's W default: tau = 2
+            NetworkRunner runner = net.CreateRunner(w, Steps, 32, new RunnerOptions(Threads: threads, ChunkSize: 8));
+            var trainer = new Trainer(runner, new Rate().CreateLayer(32, Features, 42), new CrossEntropyCountLoss(), new Adam(w.Parameters, 1e-2f));
+            var train = new Batcher(x, y, Features, 32, seed: 3);
+            for (int e = 0; e < 6; e++) trainer.TrainEpoch(train, e);
+            accuracy = trainer.Evaluate(new Batcher(tx, ty, Features, 32, shuffle: false)).Accuracy;
+            Assert.NotEqual(0f, w.NeuronParameters[3]!.Value[0]); // the time constant moved
+            var all = new List<float>();
+            foreach (Parameter p in w.Parameters) all.AddRange(p.Value);
+            results.Add(all.ToArray());
+        }
+
+        Assert.Equal(results[0], results[1]);
+        Assert.True(accuracy >= 0.9, $"test accuracy {accuracy}");
     }
 }
