@@ -1,0 +1,464 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.ExceptionServices;
+using System.Threading.Tasks;
+using SnnDsl.Layers;
+
+namespace SnnDsl.Training;
+
+/// <summary>
+/// Runs a <see cref="Network"/> with given <see cref="NetworkWeights"/> on batches of
+/// <c>[T, batch, inputs]</c>: the forward pass over the whole window (keeping every layer's
+/// activations and the neuron tapes), a loss, and the backward pass in reverse layer order.
+/// Owns all buffers; after construction a training step allocates nothing when
+/// <see cref="RunnerOptions.Threads"/> is 1 (with more threads, only the thread pool's own
+/// bookkeeping allocates).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Parallelism and determinism: the batch is cut into chunks of <see cref="RunnerOptions.ChunkSize"/>
+/// samples, independent of the thread count. Each chunk runs the whole network on its own
+/// (neuron layers of batch = chunk size; the last chunk is padded with zero input, and padded
+/// samples get no loss and no gradient) and writes its weight gradients into its own buffers.
+/// The buffers are then added to <see cref="Parameter.Grad"/> in chunk order, and the loss is
+/// summed in chunk order, so every sum has the same order whatever the number of threads:
+/// 1, 2 or 16 threads give bit-identical gradients.
+/// </para>
+/// <para>
+/// Neuron layers are reset before every batch. Dense layers fed by spikes run event-driven.
+/// </para>
+/// </remarks>
+public sealed class NetworkRunner
+{
+    private readonly Network _net;
+    private readonly NetworkWeights _weights;
+    private readonly int _layers, _outputs;
+    private readonly float[] _input;
+    private readonly int[] _labels;
+    private readonly float[] _output, _membrane;
+    private readonly float[][][] _chunkWeightGrad, _chunkBiasGrad, _chunkNeuronGrad; // [chunk][layer]
+    private readonly double[] _chunkLoss;
+    private readonly Exception?[] _chunkError;
+    private Worker[] _workers = [];
+    private ParallelOptions _parallel = new();
+    private readonly Action<int> _body;
+
+    // The current call, read by the workers.
+    private int _batch;
+    private bool _train;
+    private ILoss? _loss;
+
+    internal NetworkRunner(Network network, NetworkWeights weights, int steps, int maxBatch, RunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!ReferenceEquals(weights.Network, network)) throw new ArgumentException("The weights were made by another network.", nameof(weights));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ChunkSize, "options.ChunkSize");
+        _net = network;
+        _weights = weights;
+        Steps = steps;
+        MaxBatch = maxBatch;
+        ChunkSize = Math.Min(options.ChunkSize, maxBatch);
+        Chunks = (maxBatch + ChunkSize - 1) / ChunkSize;
+        CheckFinite = options.CheckFinite;
+        _layers = network.Layers.Count;
+        _outputs = network.Outputs;
+        _input = new float[checked(steps * maxBatch * network.Inputs)];
+        _labels = new int[maxBatch];
+        _output = new float[steps * maxBatch * _outputs];
+        _membrane = new float[steps * maxBatch * _outputs];
+        _chunkLoss = new double[Chunks];
+        _chunkError = new Exception?[Chunks];
+        _chunkWeightGrad = new float[Chunks][][];
+        _chunkBiasGrad = new float[Chunks][][];
+        _chunkNeuronGrad = new float[Chunks][][];
+        for (int c = 0; c < Chunks; c++)
+        {
+            _chunkWeightGrad[c] = new float[_layers][];
+            _chunkBiasGrad[c] = new float[_layers][];
+            _chunkNeuronGrad[c] = new float[_layers][];
+            for (int l = 0; l < _layers; l++)
+            {
+                DenseLayer? d = weights.Dense[l];
+                _chunkWeightGrad[c][l] = d is null ? [] : new float[d.Weight.Length];
+                _chunkBiasGrad[c][l] = d?.Bias is null ? [] : new float[d.Outputs];
+                _chunkNeuronGrad[c][l] = weights.NeuronParameters[l] is Parameter p ? new float[p.Length] : [];
+            }
+        }
+
+        _body = RunWorker;
+        Threads = options.Threads;
+    }
+
+    /// <summary>Time steps per window.</summary>
+    public int Steps { get; }
+
+    /// <summary>Most samples per call.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>Samples per chunk (the parallel and reduction unit).</summary>
+    public int ChunkSize { get; }
+
+    /// <summary>Chunks of a full batch.</summary>
+    public int Chunks { get; }
+
+    /// <summary>Whether outputs and gradients are checked for NaN and infinity.</summary>
+    public bool CheckFinite { get; set; }
+
+    /// <summary>The network's output width (classes).</summary>
+    public int NetworkOutputs => _outputs;
+
+    /// <summary>The network this runner runs.</summary>
+    public Network Network => _net;
+
+    /// <summary>The weights this runner uses.</summary>
+    public NetworkWeights Weights => _weights;
+
+    /// <summary>Samples in the last call.</summary>
+    public int Batch => _batch;
+
+    /// <summary>Worker threads. Changing it allocates the new workers' buffers; results do not depend on it.</summary>
+    public int Threads
+    {
+        get => _workers.Length;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            int n = Math.Min(value, Chunks);
+            if (n == _workers.Length) return;
+            var workers = new Worker[n];
+            for (int w = 0; w < n; w++) workers[w] = w < _workers.Length ? _workers[w] : new Worker(this);
+            _workers = workers;
+            _parallel = new ParallelOptions { MaxDegreeOfParallelism = n };
+        }
+    }
+
+    /// <summary>The last call's network output, <c>[T, Batch, outputs]</c>: the last layer's spikes (or values, for a dense last layer).</summary>
+    public ReadOnlySpan<float> Output => _output.AsSpan(0, Steps * _batch * _outputs);
+
+    /// <summary>The last call's output membrane, <c>[T, Batch, outputs]</c>: the pre-reset first state of a neuron last layer, or <see cref="Output"/> for a dense last layer.</summary>
+    public ReadOnlySpan<float> OutputMembrane => _net.Layers[^1] is NeuronSpec ? _membrane.AsSpan(0, Steps * _batch * _outputs) : Output;
+
+    /// <summary>The output a loss reads: <see cref="Output"/> or <see cref="OutputMembrane"/>.</summary>
+    public ReadOnlySpan<float> OutputFor(ILoss loss) => (loss ?? throw new ArgumentNullException(nameof(loss))).Input == LossInput.Membrane ? OutputMembrane : Output;
+
+    /// <summary>
+    /// Forward pass, loss and backward pass on <c>labels.Length</c> samples: <paramref name="input"/>
+    /// is <c>[T, rows, inputs]</c> with <c>rows &gt;= labels.Length</c> (extra rows are ignored).
+    /// Adds the gradient of the batch-mean loss to every <see cref="Parameter.Grad"/> (clear them
+    /// first, e.g. with the optimizer's <c>ZeroGrad</c>) and returns the batch-mean loss.
+    /// </summary>
+    /// <exception cref="NonFiniteException">A layer produced NaN or infinity (with <see cref="CheckFinite"/>).</exception>
+    public double TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, ILoss loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        Run(input, labels.Length, labels, loss, train: true);
+        ReduceGradients();
+        return SumLoss();
+    }
+
+    /// <summary>Forward pass only on <paramref name="batch"/> samples; read <see cref="Output"/> afterwards.</summary>
+    public void Forward(ReadOnlySpan<float> input, int batch) => Run(input, batch, default, null, train: false);
+
+    /// <summary>Forward pass and the batch-mean loss, without gradients.</summary>
+    public double Evaluate(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, ILoss loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        Run(input, labels.Length, labels, loss, train: false);
+        return SumLoss();
+    }
+
+    private double SumLoss()
+    {
+        double total = 0;
+        int used = (_batch + ChunkSize - 1) / ChunkSize;
+        for (int c = 0; c < used; c++) total += _chunkLoss[c];
+        return total;
+    }
+
+    private void Run(ReadOnlySpan<float> input, int batch, ReadOnlySpan<int> labels, ILoss? loss, bool train)
+    {
+        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"Expected 1 to {MaxBatch} samples.");
+        int features = _net.Inputs;
+        int rows = input.Length / (Steps * features);
+        if (rows < batch || input.Length != rows * Steps * features)
+        {
+            throw new ArgumentException($"Expected input of shape [steps, rows, inputs] = [{Steps}, >= {batch}, {features}], got {input.Length} floats.", nameof(input));
+        }
+
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)_outputs) throw new ArgumentException($"labels[{i}] = {labels[i]} is not a class index in [0, {_outputs}).", nameof(labels));
+        }
+
+        // Compact copy [T, batch, inputs]: the workers read it (a span cannot cross into them).
+        for (int t = 0; t < Steps; t++) input.Slice(t * rows * features, batch * features).CopyTo(_input.AsSpan(t * batch * features));
+        labels.CopyTo(_labels);
+        _batch = batch;
+        _train = train;
+        _loss = loss;
+        Array.Clear(_chunkError);
+        Array.Clear(_chunkLoss);
+
+        if (_workers.Length == 1) RunWorker(0);
+        else Parallel.For(0, _workers.Length, _parallel, _body);
+
+        _loss = null;
+        for (int c = 0; c < Chunks; c++)
+        {
+            if (_chunkError[c] is Exception e) ExceptionDispatchInfo.Capture(e).Throw();
+        }
+    }
+
+    private void RunWorker(int w)
+    {
+        int used = (_batch + ChunkSize - 1) / ChunkSize;
+        Worker worker = _workers[w];
+        try
+        {
+            worker.LoadNeuronParameters();
+        }
+        catch (Exception e)
+        {
+            _chunkError[w] = e;
+            return;
+        }
+
+        for (int c = w; c < used; c += _workers.Length)
+        {
+            try
+            {
+                worker.RunChunk(c);
+            }
+            catch (Exception e)
+            {
+                _chunkError[c] = e;
+                return;
+            }
+        }
+    }
+
+    private void ReduceGradients()
+    {
+        int used = (_batch + ChunkSize - 1) / ChunkSize;
+        for (int l = 0; l < _layers; l++)
+        {
+            if (_weights.NeuronParameters[l] is Parameter np)
+            {
+                for (int c = 0; c < used; c++) TensorPrimitives.Add(np.Grad, _chunkNeuronGrad[c][l], np.Grad);
+                if (CheckFinite) CheckParameter(l, np.Grad, "neuron parameter gradient");
+            }
+
+            DenseLayer? d = _weights.Dense[l];
+            if (d is null) continue;
+            for (int c = 0; c < used; c++)
+            {
+                TensorPrimitives.Add(d.Weight.Grad, _chunkWeightGrad[c][l], d.Weight.Grad);
+                if (d.Bias is not null) TensorPrimitives.Add(d.Bias.Grad, _chunkBiasGrad[c][l], d.Bias.Grad);
+            }
+
+            if (CheckFinite)
+            {
+                CheckParameter(l, d.Weight.Grad, "weight gradient");
+                if (d.Bias is not null) CheckParameter(l, d.Bias.Grad, "bias gradient");
+            }
+        }
+    }
+
+    private void CheckParameter(int layer, ReadOnlySpan<float> grad, string what)
+    {
+        int i = FirstNonFinite(grad);
+        if (i >= 0) throw new NonFiniteException(Pass.Backward, layer, _net.Describe(layer), -1, -1, i, grad[i], what);
+    }
+
+    /// <summary>Index of the first NaN or infinity, or -1.</summary>
+    internal static int FirstNonFinite(ReadOnlySpan<float> x)
+    {
+        int i = 0, w = Vector<float>.Count;
+        for (; i + w <= x.Length; i += w)
+        {
+            var v = new Vector<float>(x.Slice(i));
+            if (!Vector.EqualsAll(v - v, Vector<float>.Zero)) break;
+        }
+
+        for (; i < x.Length; i++)
+        {
+            if (!float.IsFinite(x[i])) return i;
+        }
+
+        return -1;
+    }
+
+    /// <summary>One thread's layers and buffers; it runs whole chunks.</summary>
+    private sealed class Worker
+    {
+        private readonly NetworkRunner _r;
+        private readonly float[] _in;
+        private readonly float[][] _act, _grad;     // [layer] -> [T, chunk, width(l + 1)]
+        private readonly float[] _firstGrad;        // gradient of the first layer's input, when it is a neuron layer
+        private readonly float[] _membrane, _zeros;  // [T, chunk, outputs]
+        private readonly ITrainableLayer?[] _neurons;
+        private readonly NeuronTape?[] _tapes;
+        private readonly DenseWorkspace?[] _dense;
+
+        public Worker(NetworkRunner runner)
+        {
+            _r = runner;
+            Network net = runner._net;
+            int steps = runner.Steps, cs = runner.ChunkSize, rows = steps * cs, layers = runner._layers;
+            _in = new float[rows * net.Inputs];
+            _act = new float[layers][];
+            _grad = new float[layers][];
+            _neurons = new ITrainableLayer?[layers];
+            _tapes = new NeuronTape?[layers];
+            _dense = new DenseWorkspace?[layers];
+            for (int l = 0; l < layers; l++)
+            {
+                int width = net.Width(l + 1);
+                _act[l] = new float[rows * width];
+                _grad[l] = new float[rows * width];
+                switch (net.Layers[l])
+                {
+                    case NeuronSpec n:
+                        ITrainableLayer layer = n.Create(cs, width) ?? throw new InvalidOperationException($"Layer {l} ({n.Name}): the factory returned null.");
+                        if (layer.Batch != cs || layer.Neurons != width)
+                        {
+                            throw new InvalidOperationException($"Layer {l} ({n.Name}): the factory was asked for [{cs}, {width}] and returned a layer of [{layer.Batch}, {layer.Neurons}].");
+                        }
+
+                        _neurons[l] = layer;
+                        _tapes[l] = layer.CreateTape(steps);
+                        if (runner._weights.NeuronParameters[l] is Parameter p
+                            && (layer is not ILearnableLayer learnable || learnable.Parameters.Length != p.Length))
+                        {
+                            throw new InvalidOperationException($"Layer {l} ({n.Name}): the factory's layer does not have the {p.Length} learnable parameters the weights hold.");
+                        }
+
+                        break;
+                    default:
+                        _dense[l] = runner._weights.Dense[l]!.CreateWorkspace(rows);
+                        break;
+                }
+            }
+
+            _firstGrad = net.Layers[0] is NeuronSpec ? new float[rows * net.Inputs] : [];
+            _membrane = new float[rows * runner._outputs];
+            _zeros = new float[rows * runner._outputs];
+        }
+
+        /// <summary>Copies the shared learnable neuron parameters into this worker's layers.</summary>
+        public void LoadNeuronParameters()
+        {
+            for (int l = 0; l < _neurons.Length; l++)
+            {
+                if (_r._weights.NeuronParameters[l] is Parameter p)
+                {
+                    var layer = (ILearnableLayer)_neurons[l]!;
+                    p.Value.CopyTo(layer.Parameters);
+                    layer.ApplyParameters();
+                }
+            }
+        }
+
+        public void RunChunk(int c)
+        {
+            NetworkRunner r = _r;
+            Network net = r._net;
+            int steps = r.Steps, cs = r.ChunkSize, batch = r._batch, rows = steps * cs;
+            int first = c * cs, valid = Math.Min(cs, batch - first);
+
+            // Gather the chunk's input, zero-padding missing samples.
+            int f = net.Inputs;
+            for (int t = 0; t < steps; t++)
+            {
+                r._input.AsSpan((t * batch + first) * f, valid * f).CopyTo(_in.AsSpan(t * cs * f));
+                if (valid < cs) _in.AsSpan((t * cs + valid) * f, (cs - valid) * f).Clear();
+            }
+
+            // Forward.
+            for (int l = 0; l < r._layers; l++)
+            {
+                ReadOnlySpan<float> x = l == 0 ? _in : _act[l - 1];
+                if (_neurons[l] is ITrainableLayer n)
+                {
+                    n.Reset();
+                    n.Forward(steps, x, _act[l], _tapes[l]!);
+                }
+                else
+                {
+                    var spec = (DenseSpec)net.Layers[l];
+                    r._weights.Dense[l]!.Forward(x, rows, _act[l], _dense[l]!, spec.Input);
+                }
+
+                if (r.CheckFinite) Check(Pass.Forward, l, _act[l], net.Width(l + 1), first, valid, "output");
+            }
+
+            // Outputs, gathered into the runner's [T, batch, outputs].
+            int last = r._layers - 1, o = r._outputs;
+            bool neuronOut = _neurons[last] is not null;
+            if (neuronOut)
+            {
+                for (int t = 0; t < steps; t++) _tapes[last]!.PreState(t, 0).CopyTo(_membrane.AsSpan(t * cs * o, cs * o));
+            }
+
+            for (int t = 0; t < steps; t++)
+            {
+                _act[last].AsSpan(t * cs * o, valid * o).CopyTo(r._output.AsSpan((t * batch + first) * o));
+                if (neuronOut) _membrane.AsSpan(t * cs * o, valid * o).CopyTo(r._membrane.AsSpan((t * batch + first) * o));
+            }
+
+            ILoss? loss = r._loss;
+            if (loss is null) return;
+            bool membrane = loss.Input == LossInput.Membrane;
+            ReadOnlySpan<float> scored = membrane && neuronOut ? _membrane : _act[last];
+            r._chunkLoss[c] = loss.Evaluate(scored, steps, cs, o, r._labels.AsSpan(first, valid), _grad[last], 1f / batch);
+            if (!r._train) return;
+
+            // Backward, in reverse layer order.
+            for (int l = last; l >= 0; l--)
+            {
+                ReadOnlySpan<float> x = l == 0 ? _in : _act[l - 1];
+                Span<float> gx = l == 0 ? _firstGrad : _grad[l - 1];
+                if (_neurons[l] is ITrainableLayer n)
+                {
+                    Span<float> pg = n is ILearnableLayer learnable && r._weights.NeuronParameters[l] is not null ? learnable.ParameterGradients : default;
+                    pg.Clear();
+                    if (l == last && membrane) n.Backward(_tapes[l]!, x, _act[l], _zeros, _grad[l], gx);
+                    else n.Backward(_tapes[l]!, x, _act[l], _grad[l], ReadOnlySpan<float>.Empty, gx);
+                    pg.CopyTo(r._chunkNeuronGrad[c][l]);
+                }
+                else
+                {
+                    var spec = (DenseSpec)net.Layers[l];
+                    float[] wg = r._chunkWeightGrad[c][l], bg = r._chunkBiasGrad[c][l];
+                    Array.Clear(wg);
+                    Array.Clear(bg);
+                    r._weights.Dense[l]!.Backward(x, rows, _grad[l], l == 0 ? Span<float>.Empty : gx, _dense[l]!, wg, bg, spec.Input);
+                }
+
+                if (r.CheckFinite && (l > 0 || _neurons[l] is not null))
+                {
+                    Check(Pass.Backward, l, gx, net.Width(l), first, valid, "input gradient");
+                }
+            }
+        }
+
+        private void Check(Pass pass, int layer, ReadOnlySpan<float> x, int width, int first, int valid, string what)
+        {
+            int cs = _r.ChunkSize;
+            for (int t = 0; t < _r.Steps; t++)
+            {
+                int i = FirstNonFinite(x.Slice(t * cs * width, valid * width));
+                if (i >= 0)
+                {
+                    float v = x[t * cs * width + i];
+                    throw new NonFiniteException(pass, layer, _r._net.Describe(layer), t, first + i / width, i % width, v, what);
+                }
+            }
+        }
+    }
+}

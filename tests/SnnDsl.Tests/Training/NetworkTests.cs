@@ -1,0 +1,174 @@
+using System;
+using SnnDsl.Layers;
+using SnnDsl.Testing;
+using SnnDsl.Training;
+using static SnnDsl.Training.Network;
+
+namespace SnnDsl.Tests.Training;
+
+public class NetworkTests
+{
+    private static NeuronSpec Lif(bool smooth = false, bool learn = false) => NeuronLayer("TestLif", (b, n) => new TestLif(b, n, smooth: smooth, learnBeta: learn));
+
+    private static float[] Input(int steps, int batch, int features, int seed, bool spikes)
+        => GemmTests.Random(steps * batch * features, seed, spikes ? 0.3 : -1);
+
+    [Fact]
+    public void Composition_is_immutable_and_checks_widths()
+    {
+        Network a = Sequential(Dense(5, 4), Lif());
+        Network b = a.Then(Dense(4, 3)).Then(Lif());
+        Assert.Equal(2, a.Layers.Count);
+        Assert.Equal(4, b.Layers.Count);
+        Assert.Equal(3, b.Outputs);
+        var ex = Assert.Throws<ArgumentException>(() => a.Then(Dense(5, 3)));
+        Assert.Contains("Layer 2 (Dense 5->3) expects 5 inputs, but layer 1 gives 4", ex.Message);
+        Assert.Throws<ArgumentException>(() => Sequential(Lif(), Dense(3, 3)));
+    }
+
+    [Theory]
+    [InlineData("count")]
+    [InlineData("maxmem")]
+    [InlineData("mse")]
+    public void Network_gradient_matches_finite_differences_of_the_smoothed_forward(string lossName)
+    {
+        ILoss loss = lossName switch
+        {
+            "count" => new CrossEntropyCountLoss(),
+            "maxmem" => new CrossEntropyMaxMembraneLoss(),
+            _ => new MseCountLoss(0.8f, 0.2f),
+        };
+        const int T = 6, B = 5, I = 7, H = 6, C = 3;
+        Network net = Sequential(Dense(I, H), Lif(smooth: true, learn: true), Dense(H, C), Lif(smooth: true, learn: true));
+        NetworkWeights w = net.Initialize(3);
+        foreach (DenseLayer? d in w.Dense)
+        {
+            if (d is null) continue;
+            for (int i = 0; i < d.Weight.Length; i++) d.Weight.Value[i] *= 3f; // enough drive to cross the threshold
+        }
+
+        NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 2));
+        float[] x = Input(T, B, I, 9, spikes: true);
+        int[] labels = [0, 2, 1, 1, 0];
+        w.ZeroGrad();
+        runner.TrainStep(x, labels, loss);
+
+        int checkedCount = 0;
+        const float h = 2e-3f;
+        foreach (Parameter p in w.Parameters)
+        {
+            for (int i = 0; i < p.Length; i++)
+            {
+                float keep = p.Value[i];
+                p.Value[i] = keep + h;
+                double up = runner.Evaluate(x, labels, loss);
+                p.Value[i] = keep - h;
+                double down = runner.Evaluate(x, labels, loss);
+                p.Value[i] = keep;
+                double fd = (up - down) / (2 * h);
+                Assert.True(Math.Abs(fd - p.Grad[i]) <= 2e-3 * Math.Abs(fd) + 2e-4, $"{p.Name}[{i}]: fd {fd}, backward {p.Grad[i]}");
+                checkedCount++;
+            }
+        }
+
+        Assert.Equal(I * H + H + 1 + H * C + C + 1, checkedCount); // the two Betas included
+        Assert.Equal(0.9f, w.NeuronParameters[1]!.Value[0]);
+    }
+
+    private static float[] TrainAndReturnWeights(int threads, int steps)
+    {
+        const int T = 8, B = 37, I = 30, H = 20, C = 4;
+        Network net = Sequential(Dense(I, H), Lif(learn: true), Dense(H, H), Lif(), Dense(H, C), Lif(learn: true));
+        NetworkWeights w = net.Initialize(11);
+        Assert.Equal(8, w.Parameters.Count);
+        NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(Threads: threads, ChunkSize: 5));
+        var adam = new Adam(w.Parameters, 1e-2f);
+        var labels = new int[B];
+        for (int i = 0; i < B; i++) labels[i] = i % C;
+        for (int s = 0; s < steps; s++)
+        {
+            adam.ZeroGrad();
+            runner.TrainStep(Input(T, B, I, 100 + s, spikes: true), labels, new CrossEntropyCountLoss());
+            adam.Step();
+        }
+
+        var all = new System.Collections.Generic.List<float>();
+        foreach (Parameter p in w.Parameters) all.AddRange(p.Value);
+        return all.ToArray();
+    }
+
+    [Fact]
+    public void Training_is_bit_identical_for_1_2_and_4_threads()
+    {
+        float[] one = TrainAndReturnWeights(1, 4);
+        float[] two = TrainAndReturnWeights(2, 4);
+        float[] four = TrainAndReturnWeights(4, 4);
+        float[] initial = TrainAndReturnWeights(1, 0);
+        Assert.NotEqual(initial, one); // it trained
+        for (int i = 0; i < one.Length; i++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(one[i]), BitConverter.SingleToInt32Bits(two[i]));
+            Assert.Equal(BitConverter.SingleToInt32Bits(one[i]), BitConverter.SingleToInt32Bits(four[i]));
+        }
+    }
+
+    [Fact]
+    public void A_training_step_allocates_nothing_after_warm_up()
+    {
+        const int T = 5, B = 10, I = 12, C = 3;
+        Network net = Sequential(Dense(I, 8), Lif(), Dense(8, C), Lif());
+        NetworkWeights w = net.Initialize(1);
+        NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 4));
+        var adam = new Adam(w.Parameters);
+        float[] x = Input(T, B, I, 1, spikes: true), xa = Input(T, B, I, 2, spikes: false);
+        int[] labels = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0];
+        ILoss loss = new CrossEntropyCountLoss(), mem = new CrossEntropyMaxMembraneLoss();
+        Action step = () =>
+        {
+            adam.ZeroGrad();
+            runner.TrainStep(x, labels, loss);
+            runner.TrainStep(xa, labels.AsSpan(0, 7), mem);
+            GradientClipping.ClipGlobalNorm(w.Parameters, 1f);
+            adam.Step();
+        };
+        step();
+        Assert.Equal(0, Allocations.Minimum(step));
+    }
+
+    [Fact]
+    public void Nan_guard_names_the_layer_and_the_time_step()
+    {
+        const int T = 6, B = 4, I = 5;
+        Network net = Sequential(Dense(I, 4), Lif(), Dense(4, 3), Lif());
+        NetworkWeights w = net.Initialize(1);
+        NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 2));
+        float[] x = Input(T, B, I, 3, spikes: false);
+        x[(3 * B + 2) * I + 1] = float.NaN; // step 3, sample 2
+        var ex = Assert.Throws<NonFiniteException>(() => runner.TrainStep(x, [0, 1, 2, 0], new CrossEntropyCountLoss()));
+        Assert.Equal("Non-finite value (NaN) in the forward pass: layer 0 (Dense 5->4), output at time step 3, sample 2, unit 0.", ex.Message);
+        Assert.Equal(0, ex.Layer);
+        Assert.Equal(3, ex.Step);
+
+        x[(3 * B + 2) * I + 1] = 0f;
+        w.Dense[2]!.Weight.Value[5] = float.PositiveInfinity; // input 1 -> output 2 of layer 2
+        var ex2 = Assert.Throws<NonFiniteException>(() => runner.TrainStep(x, [0, 1, 2, 0], new CrossEntropyCountLoss()));
+        Assert.Equal(2, ex2.Layer);
+        Assert.Equal(Pass.Forward, ex2.Pass);
+        Assert.Contains("layer 2 (Dense 4->3)", ex2.Message);
+    }
+
+    [Fact]
+    public void Outputs_are_gathered_in_batch_order_whatever_the_chunking()
+    {
+        const int T = 4, B = 7, I = 6;
+        Network net = Sequential(Dense(I, 5), Lif(), Dense(5, 3));
+        NetworkWeights w = net.Initialize(2);
+        float[] x = Input(T, B, I, 5, spikes: true);
+        NetworkRunner a = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 7));
+        NetworkRunner b = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 3, Threads: 2));
+        a.Forward(x, B);
+        b.Forward(x, B);
+        Assert.Equal(a.Output.ToArray(), b.Output.ToArray());
+        Assert.Equal(T * B * 3, a.Output.Length);
+    }
+}

@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using SnnDsl.Data;
+using SnnDsl.Encoders;
+using SnnDsl.Neurons;
+using SnnDsl.Training;
+using static SnnDsl.Training.Network;
+
+namespace SnnDsl.Tests.Training;
+
+public class TrainerTests
+{
+    private const int Classes = 4, Features = 16, Steps = 10;
+
+    /// <summary>Class k lights features 4k..4k+3 (0.8 to 1.0); the rest sit at 0 to 0.2.</summary>
+    private static (float[] X, int[] Y) Data(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[count * Features];
+        var y = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            y[i] = rng.Next(Classes);
+            for (int f = 0; f < Features; f++) x[i * Features + f] = (float)(f / 4 == y[i] ? 0.8 + 0.2 * rng.NextDouble() : 0.2 * rng.NextDouble());
+        }
+
+        return (x, y);
+    }
+
+    private static (Trainer Trainer, NetworkWeights Weights) Make(int threads, int batch)
+    {
+        Network net = Sequential(Dense(Features, 12), NeuronLayer("TestLif", (b, n) => new TestLif(b, n)),
+                                 Dense(12, Classes), NeuronLayer("TestLif", (b, n) => new TestLif(b, n)));
+        NetworkWeights w = net.Initialize(5);
+        NetworkRunner runner = net.CreateRunner(w, Steps, batch, new RunnerOptions(Threads: threads, ChunkSize: 8));
+        var trainer = new Trainer(runner, new Rate().CreateLayer(batch, Features, 42), new CrossEntropyCountLoss(), new Adam(w.Parameters, 1e-2f), maxGradientNorm: 5f);
+        return (trainer, w);
+    }
+
+    [Fact]
+    public void Trains_a_separable_task_reports_every_batch_and_evaluates()
+    {
+        (float[] x, int[] y) = Data(200, 1);
+        (float[] tx, int[] ty) = Data(100, 2);
+        (Trainer trainer, _) = Make(threads: 1, batch: 32);
+        var train = new Batcher(x, y, Features, 32, seed: 3);
+        var test = new Batcher(tx, ty, Features, 32, shuffle: false);
+
+        EpochReport before = trainer.Evaluate(test);
+        var reports = new List<BatchReport>();
+        for (int e = 0; e < 8; e++) trainer.TrainEpoch(train, e, reports.Add);
+        EpochReport after = trainer.Evaluate(test);
+
+        Assert.Equal(8 * 7, reports.Count);
+        Assert.Equal(200 % 32, reports[6].Size); // the short last batch
+        Assert.All(reports, r => Assert.True(r.SamplesPerSecond > 0 && double.IsFinite(r.Loss)));
+        Assert.Equal(100, after.Samples);
+        Assert.True(after.Loss < before.Loss, $"loss {before.Loss} -> {after.Loss}");
+        Assert.True(after.Accuracy >= 0.9, $"test accuracy {after.Accuracy}");
+    }
+
+    [Fact]
+    public void Whole_epochs_are_bit_identical_across_thread_counts()
+    {
+        (float[] x, int[] y) = Data(100, 1);
+        var results = new List<float[]>();
+        foreach (int threads in new[] { 1, 2, 4 })
+        {
+            (Trainer trainer, NetworkWeights w) = Make(threads, batch: 40);
+            var train = new Batcher(x, y, Features, 40, seed: 3);
+            for (int e = 0; e < 2; e++) trainer.TrainEpoch(train, e);
+            var all = new List<float>();
+            foreach (Parameter p in w.Parameters) all.AddRange(p.Value);
+            results.Add(all.ToArray());
+        }
+
+        Assert.Equal(results[0], results[1]);
+        Assert.Equal(results[0], results[2]);
+    }
+
+    [Fact]
+    public void Checkpoint_round_trips_and_rejects_another_shape()
+    {
+        (_, NetworkWeights w) = Make(1, 8);
+        var stream = new MemoryStream();
+        Checkpoint.Save(w, stream);
+        Assert.Equal(4 + 4 + 4 + (4 + "layer 0 weight".Length + 4 + 4 * 16 * 12) + (4 + "layer 0 bias".Length + 4 + 4 * 12)
+            + (4 + "layer 2 weight".Length + 4 + 4 * 12 * 4) + (4 + "layer 2 bias".Length + 4 + 4 * 4), stream.Length);
+
+        (_, NetworkWeights other) = Make(1, 8);
+        foreach (Parameter p in other.Parameters) Array.Clear(p.Value);
+        stream.Position = 0;
+        Checkpoint.Load(other, stream);
+        for (int i = 0; i < w.Parameters.Count; i++) Assert.Equal(w.Parameters[i].Value, other.Parameters[i].Value);
+
+        NetworkWeights small = Sequential(Dense(3, 2)).Initialize(1);
+        stream.Position = 0;
+        Assert.Throws<InvalidDataException>(() => Checkpoint.Load(small, stream));
+    }
+
+    [Fact]
+    public void Generated_leaky_and_plif_layers_train_deterministically_and_learn_the_plif_time_constant()
+    {
+        (float[] x, int[] y) = Data(160, 1);
+        (float[] tx, int[] ty) = Data(100, 2);
+        var results = new List<float[]>();
+        double accuracy = 0;
+        foreach (int threads in new[] { 1, 2 })
+        {
+            Network net = Sequential(Dense(Features, 12), NeuronLayer("Leaky", (b, n) => new Leaky().CreateLayer(b, n)),
+                                     Dense(12, Classes), NeuronLayer("Plif", (b, n) => new Plif().CreateLayer(b, n)));
+            NetworkWeights w = net.Initialize(5);
+            Assert.Equal(0f, w.NeuronParameters[3]!.Value[0]); // Plif's W default: tau = 2
+            NetworkRunner runner = net.CreateRunner(w, Steps, 32, new RunnerOptions(Threads: threads, ChunkSize: 8));
+            var trainer = new Trainer(runner, new Rate().CreateLayer(32, Features, 42), new CrossEntropyCountLoss(), new Adam(w.Parameters, 1e-2f));
+            var train = new Batcher(x, y, Features, 32, seed: 3);
+            for (int e = 0; e < 6; e++) trainer.TrainEpoch(train, e);
+            accuracy = trainer.Evaluate(new Batcher(tx, ty, Features, 32, shuffle: false)).Accuracy;
+            Assert.NotEqual(0f, w.NeuronParameters[3]!.Value[0]); // the time constant moved
+            var all = new List<float>();
+            foreach (Parameter p in w.Parameters) all.AddRange(p.Value);
+            results.Add(all.ToArray());
+        }
+
+        Assert.Equal(results[0], results[1]);
+        Assert.True(accuracy >= 0.9, $"test accuracy {accuracy}");
+    }
+}
