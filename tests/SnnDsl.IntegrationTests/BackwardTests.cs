@@ -65,6 +65,8 @@ public class BackwardTests
         ["LeakyResetZero"] = new((b, n) => new LeakyResetZero().CreateLayer(b, n), (tape, t, i) => tape.PreState(t, 0)[i] - 1.0, v => ATanIntegral(v, 2), 0.6f, 0f, 1e-2f),
         ["Izhikevich"] = new((b, n) => Izhikevich.RegularSpiking.CreateLayer(b, n, dt: 0.5f), (tape, t, i) => tape.PreState(t, 0)[i] - 30.0, v => FastSigmoidIntegral(v, 25), 14f, 0f, 2e-2f),
         ["AdEx"] = new((b, n) => new AdEx().CreateLayer(b, n, dt: 0.1f), (tape, t, i) => tape.PreState(t, 0)[i] - 20.0, v => FastSigmoidIntegral(v, 25), 4000f, 4000f, 2f),
+        ["Plif"] = new((b, n) => new Plif(W: 0.3f).CreateLayer(b, n), (tape, t, i) => tape.PreState(t, 0)[i] - 1.0, v => 1 / (1 + Math.Exp(-4 * v)), 2.5f, 0f, 1e-2f),
+        ["Alif"] = new((b, n) => new Alif().CreateLayer(b, n), (tape, t, i) => tape.PreState(t, 0)[i] - (0.01 + 1.8 * tape.PreState(t, 1)[i]), v => FastSigmoidIntegral(v, 25), 0.3f, 0f, 3e-3f),
         ["BackwardQuadratic"] = new((b, n) => new BackwardQuadratic().CreateLayer(b, n), (tape, t, i) => tape.PreState(t, 0)[i] - 1.0, v => ATanIntegral(v, 3), 2.5f, 0f, 1e-2f),
     };
 
