@@ -71,7 +71,7 @@ public sealed class EncoderGenerator : IIncrementalGenerator
 
     internal sealed record Shell(string Namespace, EquatableArray<ContainingType> ContainingTypes, string Name, double Dt, bool FanOut)
     {
-        public string FullName => string.Join(".", new[] { Namespace }.Where(s => s.Length > 0).Concat(ContainingTypes.Select(c => c.Name)).Concat(new[] { Name }));
+        public string FullName => Names.Full(Namespace, ContainingTypes, Name);
     }
 
     internal sealed record Extracted(Result<EncoderSpec> Result, Shell? Shell, LocationInfo? Where, string Name)

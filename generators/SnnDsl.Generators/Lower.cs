@@ -127,13 +127,7 @@ internal static partial class Lower
 
             // Name the literals of the per-step code.
             var literals = new SortedDictionary<string, double>(StringComparer.Ordinal);
-            Expr Lit(Expr e) => Algebra.Rewrite(e, n =>
-            {
-                if (n is not Num num) return null;
-                string name = LiteralName(num.Value);
-                literals[name] = num.Value;
-                return new Sym(SymKind.Literal, name);
-            });
+            Expr Lit(Expr e) => NameLiterals(e, literals);
             body = body.Select(s => s with { Value = Lit(s.Value) }).ToList();
             commit = commit.Select(s => s with { Value = Lit(s.Value) }).ToList();
             spike = Lit(spike);
@@ -505,6 +499,15 @@ internal static partial class Lower
             Algebra.Visit(e, n => { if (!found && n.Equals(part)) found = true; });
             return found;
         }
+
+        /// <summary>Replaces each number in <paramref name="e"/> by a named kernel constant, recording it in <paramref name="literals"/>.</summary>
+        private static Expr NameLiterals(Expr e, SortedDictionary<string, double> literals) => Algebra.Rewrite(e, n =>
+        {
+            if (n is not Num num) return null;
+            string name = LiteralName(num.Value);
+            literals[name] = num.Value;
+            return new Sym(SymKind.Literal, name);
+        });
 
         private static string LiteralName(double v)
         {

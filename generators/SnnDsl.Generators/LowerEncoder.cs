@@ -111,13 +111,7 @@ internal static partial class Lower
             body = HoistPerElement(body);
 
             var literals = new SortedDictionary<string, double>(StringComparer.Ordinal);
-            Expr Lit(Expr x) => Algebra.Rewrite(x, n =>
-            {
-                if (n is not Num num) return null;
-                string name = LiteralName(num.Value);
-                literals[name] = num.Value;
-                return new Sym(SymKind.Literal, name);
-            });
+            Expr Lit(Expr e) => NameLiterals(e, literals);
             body = body.Select(s => s with { Value = Lit(s.Value) }).ToList();
             commit = commit.Select(s => s with { Value = Lit(s.Value) }).ToList();
             emit = Lit(emit);

@@ -73,7 +73,7 @@ public sealed class NeuronGenerator : IIncrementalGenerator
     /// <summary>What the generator needs to add Dt and Spiked to a model that has errors.</summary>
     internal sealed record Shell(string Namespace, EquatableArray<ContainingType> ContainingTypes, string Name, double Dt)
     {
-        public string FullName => string.Join(".", new[] { Namespace }.Where(s => s.Length > 0).Concat(ContainingTypes.Select(c => c.Name)).Concat(new[] { Name }));
+        public string FullName => Names.Full(Namespace, ContainingTypes, Name);
     }
 
     internal sealed record Extracted(Result<ModelSpec> Result, Shell? Shell, LocationInfo? Where, string Name)

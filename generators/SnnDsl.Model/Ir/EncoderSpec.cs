@@ -23,15 +23,5 @@ internal sealed record EncoderSpec(
     string? FanOut,
     EquatableArray<RequireSpec> Requires)
 {
-    public string FullName
-    {
-        get
-        {
-            var parts = new System.Collections.Generic.List<string>();
-            if (Namespace.Length > 0) parts.Add(Namespace);
-            foreach (var c in ContainingTypes) parts.Add(c.Name);
-            parts.Add(Name);
-            return string.Join(".", parts);
-        }
-    }
+    public string FullName => Names.Full(Namespace, ContainingTypes, Name);
 }

@@ -55,15 +55,18 @@ internal sealed record ModelSpec(
     EquatableArray<ResetSpec> Resets)
 {
     /// <summary>The fully qualified name with dots, for messages and hint names.</summary>
-    public string FullName
+    public string FullName => Names.Full(Namespace, ContainingTypes, Name);
+}
+
+internal static class Names
+{
+    /// <summary>Namespace, containing types and name joined with dots (no leading dot in the global namespace).</summary>
+    public static string Full(string ns, EquatableArray<ContainingType> containing, string name)
     {
-        get
-        {
-            var parts = new System.Collections.Generic.List<string>();
-            if (Namespace.Length > 0) parts.Add(Namespace);
-            foreach (var c in ContainingTypes) parts.Add(c.Name);
-            parts.Add(Name);
-            return string.Join(".", parts);
-        }
+        var parts = new System.Collections.Generic.List<string>();
+        if (ns.Length > 0) parts.Add(ns);
+        foreach (var c in containing) parts.Add(c.Name);
+        parts.Add(name);
+        return string.Join(".", parts);
     }
 }
