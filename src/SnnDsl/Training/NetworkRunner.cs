@@ -449,9 +449,11 @@ public sealed class NetworkRunner
 
         private void Check(Pass pass, int layer, ReadOnlySpan<float> x, int width, int first, int valid, string what)
         {
-            int cs = _r.ChunkSize;
-            for (int t = 0; t < _r.Steps; t++)
+            // The backward pass runs backwards in time: its first non-finite value is at the latest step.
+            int cs = _r.ChunkSize, steps = _r.Steps;
+            for (int k = 0; k < steps; k++)
             {
+                int t = pass == Pass.Forward ? k : steps - 1 - k;
                 int i = FirstNonFinite(x.Slice(t * cs * width, valid * width));
                 if (i >= 0)
                 {

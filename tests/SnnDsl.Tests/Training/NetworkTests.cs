@@ -171,4 +171,30 @@ public class NetworkTests
         Assert.Equal(a.Output.ToArray(), b.Output.ToArray());
         Assert.Equal(T * B * 3, a.Output.Length);
     }
+
+    private sealed class NanAtStep(int step) : ILoss
+    {
+        public LossInput Input => LossInput.Spikes;
+
+        public double Evaluate(ReadOnlySpan<float> output, int steps, int batch, int classes, ReadOnlySpan<int> labels, Span<float> gradient, float scale)
+        {
+            gradient.Fill(0.1f);
+            gradient[(step * batch + 1) * classes + 2] = float.NaN;
+            return 0;
+        }
+
+        public void Predict(ReadOnlySpan<float> output, int steps, int batch, int classes, Span<int> predictions) => predictions.Clear();
+    }
+
+    [Fact]
+    public void Nan_guard_in_the_backward_pass_names_the_layer_and_the_latest_step()
+    {
+        const int T = 6, B = 4, I = 5;
+        Network net = Sequential(Dense(I, 4), Lif(), Dense(4, 3), Lif());
+        NetworkWeights w = net.Initialize(1);
+        NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 2, Threads: 2));
+        var ex = Assert.Throws<NonFiniteException>(() => runner.TrainStep(Input(T, B, I, 3, spikes: true), [0, 1, 2, 0], new NanAtStep(4)));
+        Assert.Equal("Non-finite value (NaN) in the backward pass: layer 3 (Neurons TestLif (3)), input gradient at time step 4, sample 1, unit 2.", ex.Message);
+        Assert.Equal(Pass.Backward, ex.Pass);
+    }
 }
