@@ -48,6 +48,8 @@ public sealed class NetworkRunner
     private int _batch;
     private bool _train;
     private ILoss? _loss;
+    private float[]? _record;
+    private int _recordLayer = -1;
 
     internal NetworkRunner(Network network, NetworkWeights weights, int steps, int maxBatch, RunnerOptions options)
     {
@@ -163,6 +165,35 @@ public sealed class NetworkRunner
 
     /// <summary>Forward pass only on <paramref name="batch"/> samples; read <see cref="Output"/> afterwards.</summary>
     public void Forward(ReadOnlySpan<float> input, int batch) => Run(input, batch, default, null, train: false);
+
+    /// <summary>
+    /// Forward pass only, also copying the output of layer <paramref name="layer"/> (e.g. a hidden
+    /// neuron layer's spikes, for a raster plot) into <paramref name="activations"/>,
+    /// <c>[T, batch, width]</c> where width is <c>Network.Width(layer + 1)</c>.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> input, int batch, int layer, float[] activations)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, _layers);
+        int width = _net.Width(layer + 1);
+        if (activations.Length != (long)Steps * batch * width)
+        {
+            throw new ArgumentException($"Expected activations of shape [steps, batch, width] = [{Steps}, {batch}, {width}].", nameof(activations));
+        }
+
+        _record = activations;
+        _recordLayer = layer;
+        try
+        {
+            Run(input, batch, default, null, train: false);
+        }
+        finally
+        {
+            _record = null;
+            _recordLayer = -1;
+        }
+    }
 
     /// <summary>Forward pass and the batch-mean loss, without gradients.</summary>
     public double Evaluate(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, ILoss loss)
@@ -409,6 +440,12 @@ public sealed class NetworkRunner
             {
                 _act[last].AsSpan(t * cs * o, valid * o).CopyTo(r._output.AsSpan((t * batch + first) * o));
                 if (neuronOut) _membrane.AsSpan(t * cs * o, valid * o).CopyTo(r._membrane.AsSpan((t * batch + first) * o));
+            }
+
+            if (r._record is float[] record)
+            {
+                int width = net.Width(r._recordLayer + 1);
+                for (int t = 0; t < steps; t++) _act[r._recordLayer].AsSpan(t * cs * width, valid * width).CopyTo(record.AsSpan((t * batch + first) * width));
             }
 
             ILoss? loss = r._loss;

@@ -170,6 +170,16 @@ public class NetworkTests
         b.Forward(x, B);
         Assert.Equal(a.Output.ToArray(), b.Output.ToArray());
         Assert.Equal(T * B * 3, a.Output.Length);
+
+        // A hidden layer's spikes, gathered the same way: sample 4 alone gives its rows of the batch.
+        var hidden = new float[T * B * 5];
+        b.Forward(x, B, 1, hidden);
+        var one = new float[T * 1 * I];
+        for (int t = 0; t < T; t++) x.AsSpan((t * B + 4) * I, I).CopyTo(one.AsSpan(t * I));
+        var alone = new float[T * 5];
+        a.Forward(one, 1, 1, alone);
+        for (int t = 0; t < T; t++) Assert.Equal(hidden.AsSpan((t * B + 4) * 5, 5).ToArray(), alone.AsSpan(t * 5, 5).ToArray());
+        Assert.Contains(1f, hidden);
     }
 
     private sealed class NanAtStep(int step) : ILoss
