@@ -454,7 +454,7 @@ internal static partial class Lower
                 {
                     Algebra.Visit(s.Value, e =>
                     {
-                        if (e is Num or Sym || e is Unary { Operand: Num or Sym } || e is Binary { IsComparison: true } || e is Binary { IsLogical: true }) return;
+                        if (e is Num or Sym || e is Unary { Operand: Num or Sym } || KernelPrinter.IsMask(e)) return; // conditions stay inline
                         if (counts.TryGetValue(e, out int c)) counts[e] = c + 1;
                         else { counts[e] = 1; order.Add(e); }
                     });

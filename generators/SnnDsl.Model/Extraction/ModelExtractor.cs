@@ -777,7 +777,14 @@ internal static partial class ModelExtractor
                         if (op is null) return Unsupported(bin, $"the operator '{bin.OperatorToken.Text}' is not supported");
                         var l = Convert(bin.Left);
                         var r = Convert(bin.Right);
-                        return l is null || r is null ? null : new Binary(op.Value, l, r);
+                        if (l is null || r is null) return null;
+                        if (op is BinOp.Eq or BinOp.Ne && IsCondition(l) && IsCondition(r))
+                        {
+                            // bool == bool: same truth value; kernels compare floats, so spell it with && and ||.
+                            Expr same = new Binary(BinOp.Or, new Binary(BinOp.And, l, r), new Binary(BinOp.And, new Unary(UnOp.Not, l), new Unary(UnOp.Not, r)));
+                            return op == BinOp.Eq ? same : new Unary(UnOp.Not, same);
+                        }
+                        return new Binary(op.Value, l, r);
                     }
                 case ConditionalExpressionSyntax c:
                     {
