@@ -2,7 +2,6 @@ using System;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.ExceptionServices;
-using System.Threading.Tasks;
 using SnnDsl.Layers;
 
 namespace SnnDsl.Training;
@@ -11,9 +10,8 @@ namespace SnnDsl.Training;
 /// Runs a <see cref="Network"/> with given <see cref="NetworkWeights"/> on batches of
 /// <c>[T, batch, inputs]</c>: the forward pass over the whole window (keeping every layer's
 /// activations and the neuron tapes), a loss, and the backward pass in reverse layer order.
-/// Owns all buffers; after construction a training step allocates nothing when
-/// <see cref="RunnerOptions.Threads"/> is 1 (with more threads, only the thread pool's own
-/// bookkeeping allocates).
+/// Owns all buffers and its worker threads; after construction a training step allocates nothing,
+/// whatever the thread count. Dispose it to stop the threads.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -29,7 +27,7 @@ namespace SnnDsl.Training;
 /// Neuron layers are reset before every batch. Dense layers fed by spikes run event-driven.
 /// </para>
 /// </remarks>
-public sealed class NetworkRunner
+public sealed class NetworkRunner : IDisposable
 {
     private readonly Network _net;
     private readonly NetworkWeights _weights;
@@ -41,7 +39,7 @@ public sealed class NetworkRunner
     private readonly double[] _chunkLoss;
     private readonly Exception?[] _chunkError;
     private Worker[] _workers = [];
-    private ParallelOptions _parallel = new();
+    private WorkerPool? _pool;
     private readonly Action<int> _body;
 
     // The current call, read by the workers.
@@ -96,6 +94,19 @@ public sealed class NetworkRunner
         Threads = options.Threads;
     }
 
+    private bool _disposed;
+
+    /// <summary>Stops the worker threads (they are background threads, also stopped when the runner is collected).</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _pool?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops the worker threads of a runner that was not disposed.</summary>
+    ~NetworkRunner() => _pool?.Dispose();
+
     /// <summary>Time steps per window.</summary>
     public int Steps { get; }
 
@@ -135,7 +146,8 @@ public sealed class NetworkRunner
             var workers = new Worker[n];
             for (int w = 0; w < n; w++) workers[w] = w < _workers.Length ? _workers[w] : new Worker(this);
             _workers = workers;
-            _parallel = new ParallelOptions { MaxDegreeOfParallelism = n };
+            _pool?.Dispose();
+            _pool = new WorkerPool(n);
         }
     }
 
@@ -235,8 +247,8 @@ public sealed class NetworkRunner
         Array.Clear(_chunkError);
         Array.Clear(_chunkLoss);
 
-        if (_workers.Length == 1) RunWorker(0);
-        else Parallel.For(0, _workers.Length, _parallel, _body);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _pool!.Run(_body);
 
         _loss = null;
         for (int c = 0; c < Chunks; c++)

@@ -112,13 +112,15 @@ public class NetworkTests
         }
     }
 
-    [Fact]
-    public void A_training_step_allocates_nothing_after_warm_up()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_training_step_allocates_nothing_after_warm_up(int threads)
     {
         const int T = 5, B = 10, I = 12, C = 3;
-        Network net = Sequential(Dense(I, 8), Lif(), Dense(8, C), Lif());
+        Network net = Sequential(Dense(I, 8), Lif(learn: true), Dense(8, C), Lif());
         NetworkWeights w = net.Initialize(1);
-        NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 4));
+        using NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(Threads: threads, ChunkSize: 4));
         var adam = new Adam(w.Parameters);
         float[] x = Input(T, B, I, 1, spikes: true), xa = Input(T, B, I, 2, spikes: false);
         int[] labels = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0];
@@ -206,5 +208,16 @@ public class NetworkTests
         var ex = Assert.Throws<NonFiniteException>(() => runner.TrainStep(Input(T, B, I, 3, spikes: true), [0, 1, 2, 0], new NanAtStep(4)));
         Assert.Equal("Non-finite value (NaN) in the backward pass: layer 3 (Neurons TestLif (3)), input gradient at time step 4, sample 1, unit 2.", ex.Message);
         Assert.Equal(Pass.Backward, ex.Pass);
+    }
+
+    [Fact]
+    public void A_disposed_runner_refuses_to_run()
+    {
+        Network net = Sequential(Dense(3, 2), Lif());
+        NetworkRunner runner = net.CreateRunner(net.Initialize(1), 2, 4, new RunnerOptions(Threads: 2, ChunkSize: 2));
+        float[] x = new float[2 * 4 * 3];
+        runner.Forward(x, 4);
+        runner.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => runner.Forward(x, 4));
     }
 }
