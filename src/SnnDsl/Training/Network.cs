@@ -198,7 +198,7 @@ public sealed class NonFiniteException : ArithmeticException
     /// <summary>The layer's description, e.g. <c>"Dense 784->1000"</c>.</summary>
     public string LayerKind { get; }
 
-    /// <summary>The first time step holding a non-finite value, or -1 for a parameter gradient.</summary>
+    /// <summary>The time step where the non-finite value first appeared (the earliest step in the forward pass, the latest in the backward pass, which runs backwards in time), or -1 for a parameter gradient.</summary>
     public int Step { get; }
 
     /// <summary>The sample (index in the batch), or -1 for a parameter gradient.</summary>

@@ -2,7 +2,6 @@ using System;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.ExceptionServices;
-using System.Threading.Tasks;
 using SnnDsl.Layers;
 
 namespace SnnDsl.Training;
@@ -11,9 +10,8 @@ namespace SnnDsl.Training;
 /// Runs a <see cref="Network"/> with given <see cref="NetworkWeights"/> on batches of
 /// <c>[T, batch, inputs]</c>: the forward pass over the whole window (keeping every layer's
 /// activations and the neuron tapes), a loss, and the backward pass in reverse layer order.
-/// Owns all buffers; after construction a training step allocates nothing when
-/// <see cref="RunnerOptions.Threads"/> is 1 (with more threads, only the thread pool's own
-/// bookkeeping allocates).
+/// Owns all buffers and its worker threads; after construction a training step allocates nothing,
+/// whatever the thread count. Dispose it to stop the threads.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -29,7 +27,7 @@ namespace SnnDsl.Training;
 /// Neuron layers are reset before every batch. Dense layers fed by spikes run event-driven.
 /// </para>
 /// </remarks>
-public sealed class NetworkRunner
+public sealed class NetworkRunner : IDisposable
 {
     private readonly Network _net;
     private readonly NetworkWeights _weights;
@@ -41,13 +39,15 @@ public sealed class NetworkRunner
     private readonly double[] _chunkLoss;
     private readonly Exception?[] _chunkError;
     private Worker[] _workers = [];
-    private ParallelOptions _parallel = new();
+    private WorkerPool? _pool;
     private readonly Action<int> _body;
 
     // The current call, read by the workers.
     private int _batch;
     private bool _train;
     private ILoss? _loss;
+    private float[]? _record;
+    private int _recordLayer = -1;
 
     internal NetworkRunner(Network network, NetworkWeights weights, int steps, int maxBatch, RunnerOptions options)
     {
@@ -94,6 +94,19 @@ public sealed class NetworkRunner
         Threads = options.Threads;
     }
 
+    private bool _disposed;
+
+    /// <summary>Stops the worker threads (they are background threads, also stopped when the runner is collected).</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _pool?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops the worker threads of a runner that was not disposed.</summary>
+    ~NetworkRunner() => _pool?.Dispose();
+
     /// <summary>Time steps per window.</summary>
     public int Steps { get; }
 
@@ -133,7 +146,8 @@ public sealed class NetworkRunner
             var workers = new Worker[n];
             for (int w = 0; w < n; w++) workers[w] = w < _workers.Length ? _workers[w] : new Worker(this);
             _workers = workers;
-            _parallel = new ParallelOptions { MaxDegreeOfParallelism = n };
+            _pool?.Dispose();
+            _pool = new WorkerPool(n);
         }
     }
 
@@ -163,6 +177,35 @@ public sealed class NetworkRunner
 
     /// <summary>Forward pass only on <paramref name="batch"/> samples; read <see cref="Output"/> afterwards.</summary>
     public void Forward(ReadOnlySpan<float> input, int batch) => Run(input, batch, default, null, train: false);
+
+    /// <summary>
+    /// Forward pass only, also copying the output of layer <paramref name="layer"/> (e.g. a hidden
+    /// neuron layer's spikes, for a raster plot) into <paramref name="activations"/>,
+    /// <c>[T, batch, width]</c> where width is <c>Network.Width(layer + 1)</c>.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> input, int batch, int layer, float[] activations)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, _layers);
+        int width = _net.Width(layer + 1);
+        if (activations.Length != (long)Steps * batch * width)
+        {
+            throw new ArgumentException($"Expected activations of shape [steps, batch, width] = [{Steps}, {batch}, {width}].", nameof(activations));
+        }
+
+        _record = activations;
+        _recordLayer = layer;
+        try
+        {
+            Run(input, batch, default, null, train: false);
+        }
+        finally
+        {
+            _record = null;
+            _recordLayer = -1;
+        }
+    }
 
     /// <summary>Forward pass and the batch-mean loss, without gradients.</summary>
     public double Evaluate(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, ILoss loss)
@@ -204,8 +247,8 @@ public sealed class NetworkRunner
         Array.Clear(_chunkError);
         Array.Clear(_chunkLoss);
 
-        if (_workers.Length == 1) RunWorker(0);
-        else Parallel.For(0, _workers.Length, _parallel, _body);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _pool!.Run(_body);
 
         _loss = null;
         for (int c = 0; c < Chunks; c++)
@@ -411,6 +454,12 @@ public sealed class NetworkRunner
                 if (neuronOut) _membrane.AsSpan(t * cs * o, valid * o).CopyTo(r._membrane.AsSpan((t * batch + first) * o));
             }
 
+            if (r._record is float[] record)
+            {
+                int width = net.Width(r._recordLayer + 1);
+                for (int t = 0; t < steps; t++) _act[r._recordLayer].AsSpan(t * cs * width, valid * width).CopyTo(record.AsSpan((t * batch + first) * width));
+            }
+
             ILoss? loss = r._loss;
             if (loss is null) return;
             bool membrane = loss.Input == LossInput.Membrane;
@@ -449,9 +498,11 @@ public sealed class NetworkRunner
 
         private void Check(Pass pass, int layer, ReadOnlySpan<float> x, int width, int first, int valid, string what)
         {
-            int cs = _r.ChunkSize;
-            for (int t = 0; t < _r.Steps; t++)
+            // The backward pass runs backwards in time: its first non-finite value is at the latest step.
+            int cs = _r.ChunkSize, steps = _r.Steps;
+            for (int k = 0; k < steps; k++)
             {
+                int t = pass == Pass.Forward ? k : steps - 1 - k;
                 int i = FirstNonFinite(x.Slice(t * cs * width, valid * width));
                 if (i >= 0)
                 {

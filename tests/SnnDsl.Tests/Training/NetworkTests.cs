@@ -112,13 +112,15 @@ public class NetworkTests
         }
     }
 
-    [Fact]
-    public void A_training_step_allocates_nothing_after_warm_up()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_training_step_allocates_nothing_after_warm_up(int threads)
     {
         const int T = 5, B = 10, I = 12, C = 3;
-        Network net = Sequential(Dense(I, 8), Lif(), Dense(8, C), Lif());
+        Network net = Sequential(Dense(I, 8), Lif(learn: true), Dense(8, C), Lif());
         NetworkWeights w = net.Initialize(1);
-        NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 4));
+        using NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(Threads: threads, ChunkSize: 4));
         var adam = new Adam(w.Parameters);
         float[] x = Input(T, B, I, 1, spikes: true), xa = Input(T, B, I, 2, spikes: false);
         int[] labels = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0];
@@ -170,5 +172,52 @@ public class NetworkTests
         b.Forward(x, B);
         Assert.Equal(a.Output.ToArray(), b.Output.ToArray());
         Assert.Equal(T * B * 3, a.Output.Length);
+
+        // A hidden layer's spikes, gathered the same way: sample 4 alone gives its rows of the batch.
+        var hidden = new float[T * B * 5];
+        b.Forward(x, B, 1, hidden);
+        var one = new float[T * 1 * I];
+        for (int t = 0; t < T; t++) x.AsSpan((t * B + 4) * I, I).CopyTo(one.AsSpan(t * I));
+        var alone = new float[T * 5];
+        a.Forward(one, 1, 1, alone);
+        for (int t = 0; t < T; t++) Assert.Equal(hidden.AsSpan((t * B + 4) * 5, 5).ToArray(), alone.AsSpan(t * 5, 5).ToArray());
+        Assert.Contains(1f, hidden);
+    }
+
+    private sealed class NanAtStep(int step) : ILoss
+    {
+        public LossInput Input => LossInput.Spikes;
+
+        public double Evaluate(ReadOnlySpan<float> output, int steps, int batch, int classes, ReadOnlySpan<int> labels, Span<float> gradient, float scale)
+        {
+            gradient.Fill(0.1f);
+            gradient[(step * batch + 1) * classes + 2] = float.NaN;
+            return 0;
+        }
+
+        public void Predict(ReadOnlySpan<float> output, int steps, int batch, int classes, Span<int> predictions) => predictions.Clear();
+    }
+
+    [Fact]
+    public void Nan_guard_in_the_backward_pass_names_the_layer_and_the_latest_step()
+    {
+        const int T = 6, B = 4, I = 5;
+        Network net = Sequential(Dense(I, 4), Lif(), Dense(4, 3), Lif());
+        NetworkWeights w = net.Initialize(1);
+        NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 2, Threads: 2));
+        var ex = Assert.Throws<NonFiniteException>(() => runner.TrainStep(Input(T, B, I, 3, spikes: true), [0, 1, 2, 0], new NanAtStep(4)));
+        Assert.Equal("Non-finite value (NaN) in the backward pass: layer 3 (Neurons TestLif (3)), input gradient at time step 4, sample 1, unit 2.", ex.Message);
+        Assert.Equal(Pass.Backward, ex.Pass);
+    }
+
+    [Fact]
+    public void A_disposed_runner_refuses_to_run()
+    {
+        Network net = Sequential(Dense(3, 2), Lif());
+        NetworkRunner runner = net.CreateRunner(net.Initialize(1), 2, 4, new RunnerOptions(Threads: 2, ChunkSize: 2));
+        float[] x = new float[2 * 4 * 3];
+        runner.Forward(x, 4);
+        runner.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => runner.Forward(x, 4));
     }
 }

@@ -126,4 +126,30 @@ public class TrainerTests
         Assert.Equal(results[0], results[1]);
         Assert.True(accuracy >= 0.9, $"test accuracy {accuracy}");
     }
+
+    [Fact]
+    public void Per_neuron_learnable_alif_time_constants_get_gradients_identical_across_threads()
+    {
+        const int T = 12, B = 24, I = 10, H = 6;
+        float[] x = GemmTests.Random(T * B * I, 8, sparsity: 0.4);
+        var labels = new int[B];
+        for (int i = 0; i < B; i++) labels[i] = i % 2;
+        var grads = new List<float[]>();
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            Network net = Sequential(Dense(I, H), NeuronLayer("Alif", (b, n) => new Alif().CreateLayer(b, n)), Dense(H, 2));
+            NetworkWeights w = net.Initialize(2);
+            for (int i = 0; i < w.Dense[0]!.Weight.Length; i++) w.Dense[0]!.Weight.Value[i] *= 40f; // strong drive: the ALIF neurons fire
+            NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(Threads: threads, ChunkSize: 5));
+            Parameter taus = w.NeuronParameters[1]!;
+            Assert.Equal(2 * H, taus.Length); // TauM and TauAdp per neuron
+            w.ZeroGrad();
+            runner.TrainStep(x, labels, new CrossEntropyMaxMembraneLoss());
+            Assert.Contains(taus.Grad, g => g != 0f);
+            grads.Add([.. taus.Grad, .. w.Dense[0]!.Weight.Grad]);
+        }
+
+        Assert.Equal(grads[0], grads[1]);
+        Assert.Equal(grads[0], grads[2]);
+    }
 }
