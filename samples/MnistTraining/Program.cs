@@ -24,7 +24,7 @@ var net = Sequential(
     Dense(1000, 10),
     NeuronLayer("Leaky", (b, n) => new Leaky(Beta: 0.95f).CreateLayer(b, n)));
 var weights = net.Initialize(seed: options.Seed);
-var runner = net.CreateRunner(weights, options.Steps, options.Batch, new RunnerOptions(Threads: options.Threads));
+using var runner = net.CreateRunner(weights, options.Steps, options.Batch, new RunnerOptions(Threads: options.Threads));
 var encoder = new Rate().CreateLayer(options.Batch, train.Features, seed: options.Seed);
 var loss = new CrossEntropyCountLoss();
 var trainer = new Trainer(runner, encoder, loss, new Adam(weights.Parameters, learningRate: 5e-4f, beta1: 0.9f, beta2: 0.999f));
