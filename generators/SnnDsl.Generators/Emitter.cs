@@ -526,10 +526,10 @@ internal static class Emitter
         w.WriteLine("/// <inheritdoc/>");
         w.WriteLine($"public global::SnnDsl.Training.NeuronTape CreateTape(int maxSteps) => new global::SnnDsl.Training.NeuronTape(maxSteps, {n}, _size);");
         w.WriteLine();
-        w.WriteLine("/// <summary>Advances the layer like <see cref=\"Run\"/> and records what <see cref=\"Backward\"/> needs.</summary>");
+        w.WriteLine("/// <summary>Advances the layer like <see cref=\"Run\"/> and records what <c>Backward</c> needs.</summary>");
         w.WriteLine($"/// <param name=\"steps\">The number of steps T (at most the tape's MaxSteps).</param>");
         w.WriteLine($"/// <param name=\"{port}\">Input port <c>{port}</c>, <c>[T, batch, neurons]</c>.</param>");
-        w.WriteLine("/// <param name=\"spikes\">Receives the spikes, <c>[T, batch, neurons]</c>; keep them for <see cref=\"Backward\"/>.</param>");
+        w.WriteLine("/// <param name=\"spikes\">Receives the spikes, <c>[T, batch, neurons]</c>; keep them for <c>Backward</c>.</param>");
         w.WriteLine("/// <param name=\"tape\">A tape from <see cref=\"CreateTape\"/>.</param>");
         w.WriteLine($"public void Forward(int steps, global::System.ReadOnlySpan<float> {port}, global::System.Span<float> spikes, global::SnnDsl.Training.NeuronTape tape)");
         w.WriteLine("{");
@@ -568,7 +568,29 @@ internal static class Emitter
         WriteLengthCheck(w, "gradInput", "steps");
         w.WriteLine("if (!gradFirstState.IsEmpty && gradFirstState.Length != (long)steps * _size)");
         w.WriteLine("    throw new global::System.ArgumentException($\"gradFirstState must be empty or hold [steps, batch, neurons] = [{steps}, {Batch}, {Neurons}] = {(long)steps * _size} values, but holds {gradFirstState.Length}.\", nameof(gradFirstState));");
-        w.WriteLine($"BackwardCore(steps, tape, {port}, spikes, gradSpikes, gradFirstState, gradInput);");
+        w.WriteLine($"Backward(tape, {port}, spikes, gradSpikes, gradFirstState, global::System.ReadOnlySpan<float>.Empty, gradInput, global::System.Span<float>.Empty);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine($"public void Backward(global::SnnDsl.Training.NeuronTape tape, global::System.ReadOnlySpan<float> {port}, global::System.ReadOnlySpan<float> spikes, global::System.ReadOnlySpan<float> gradSpikes, global::System.ReadOnlySpan<float> gradFirstState, global::System.ReadOnlySpan<float> gradEndState, global::System.Span<float> gradInput, global::System.Span<float> gradStartState)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(tape);");
+        WriteTapeCheck(w, n);
+        w.WriteLine("int steps = tape.Steps;");
+        WriteLengthCheck(w, port, "steps");
+        WriteLengthCheck(w, "spikes", "steps");
+        WriteLengthCheck(w, "gradSpikes", "steps");
+        WriteLengthCheck(w, "gradInput", "steps");
+        w.WriteLine("if (!gradFirstState.IsEmpty && gradFirstState.Length != (long)steps * _size)");
+        w.WriteLine("    throw new global::System.ArgumentException($\"gradFirstState must be empty or hold [steps, batch, neurons] = [{steps}, {Batch}, {Neurons}] = {(long)steps * _size} values, but holds {gradFirstState.Length}.\", nameof(gradFirstState));");
+        foreach (var name in new[] { "gradEndState", "gradStartState" })
+        {
+            w.WriteLine($"if (!{name}.IsEmpty && {name}.Length != {n} * _size)");
+            w.WriteLine($"    throw new global::System.ArgumentException($\"{name} must be empty or hold [states, batch, neurons] = [{n}, {{Batch}}, {{Neurons}}] = {{{n} * _size}} values, but holds {{{name}.Length}}.\", nameof({name}));");
+        }
+        w.WriteLine($"BackwardCore(steps, tape, {port}, spikes, gradSpikes, gradFirstState, gradEndState, gradInput, gradStartState);");
         if (plan.Learning is not null) w.WriteLine("ReduceParameterGradients();");
         w.Indent--;
         w.WriteLine("}");
@@ -683,12 +705,16 @@ internal static class Emitter
     {
         w.WriteLine();
         w.WriteLine("// The backward kernel: each block of neurons walks the window in reverse time with its adjoints in registers.");
-        w.WriteLine("private void BackwardCore(int _steps, global::SnnDsl.Training.NeuronTape _tape, global::System.ReadOnlySpan<float> _x_in, global::System.ReadOnlySpan<float> _x_spk, global::System.ReadOnlySpan<float> _x_gs, global::System.ReadOnlySpan<float> _x_gv, global::System.Span<float> _x_gin)");
+        w.WriteLine("private void BackwardCore(int _steps, global::SnnDsl.Training.NeuronTape _tape, global::System.ReadOnlySpan<float> _x_in, global::System.ReadOnlySpan<float> _x_spk, global::System.ReadOnlySpan<float> _x_gs, global::System.ReadOnlySpan<float> _x_gv, global::System.ReadOnlySpan<float> _x_ge, global::System.Span<float> _x_gin, global::System.Span<float> _x_gstart)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("int _n = _size;");
         w.WriteLine("int _i = 0;");
         w.WriteLine("bool _hasGv = !_x_gv.IsEmpty;");
+        w.WriteLine("bool _hasGe = !_x_ge.IsEmpty;");
+        w.WriteLine("bool _hasGstart = !_x_gstart.IsEmpty;");
+        w.WriteLine($"ref float _r_ge = ref _hasGe ? ref {Marshal}.GetReference(_x_ge) : ref {Unsafe}.NullRef<float>();");
+        w.WriteLine($"ref float _r_gstart = ref _hasGstart ? ref {Marshal}.GetReference(_x_gstart) : ref {Unsafe}.NullRef<float>();");
         w.WriteLine($"ref float _r_pre = ref {Marshal}.GetArrayDataReference(_tape.Pre);");
         w.WriteLine($"ref float _r_start = ref {Marshal}.GetArrayDataReference(_tape.Start);");
         w.WriteLine($"ref float _r_startSpiked = ref {Marshal}.GetArrayDataReference(_tape.StartSpiked);");
@@ -727,7 +753,8 @@ internal static class Emitter
         w.WriteLine(vector ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)" : "for (; _i < _n; _i++)");
         w.WriteLine("{");
         w.Indent++;
-        foreach (var s in m.States) w.WriteLine($"var _lam_{s.Name} = {zero};");
+        for (int k = 0; k < n; k++)
+            w.WriteLine($"var _lam_{m.States[k].Name} = _hasGe ? {Load("_r_ge", $"(nuint)((long){k} * _n + _i)")} : {zero};");
         foreach (var e in PerElement(plan).Where(names.Contains)) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_i")};");
         foreach (var leaf in leaves) w.WriteLine($"var _acc_{leaf} = {zero};");
         w.WriteLine("for (int _t = _steps - 1; _t >= 0; _t--)");
@@ -757,6 +784,12 @@ internal static class Emitter
         w.Indent--;
         w.WriteLine("}");
         foreach (var leaf in leaves) w.WriteLine(Store($"_acc_{leaf}", "_r_gpe_" + leaf, "(nuint)_i"));
+        w.WriteLine("if (_hasGstart)");
+        w.WriteLine("{");
+        w.Indent++;
+        for (int k = 0; k < n; k++) w.WriteLine(Store($"_lam_{m.States[k].Name}", "_r_gstart", $"(nuint)((long){k} * _n + _i)"));
+        w.Indent--;
+        w.WriteLine("}");
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

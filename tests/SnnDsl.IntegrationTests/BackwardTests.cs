@@ -326,6 +326,44 @@ public class BackwardTests
         }
     }
 
+    [Theory]
+    [InlineData("Lif")]
+    [InlineData("Izhikevich")]
+    [InlineData("Alif")]
+    public void Windows_chained_through_the_state_gradient_equal_one_window(string name)
+    {
+        var c = Cases[name];
+        const int batch = 2, neurons = 9, steps = 30, first = 13;
+        int size = batch * neurons;
+        var rng = new Random(5);
+        var x = Enumerable.Range(0, steps * size).Select(_ => (float)(c.InputOffset + c.InputScale * rng.NextDouble())).ToArray();
+        var g = Enumerable.Range(0, steps * size).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+
+        var whole = c.Make(batch, neurons);
+        var tape = whole.CreateTape(steps);
+        var s = new float[steps * size];
+        var gin = new float[steps * size];
+        whole.Forward(steps, x, s, tape);
+        whole.Backward(tape, x, s, g, ReadOnlySpan<float>.Empty, gin);
+
+        var split = c.Make(batch, neurons);
+        int n1 = first * size, n2 = (steps - first) * size, states = split.StateCount;
+        var tapeA = split.CreateTape(first);
+        var tapeB = split.CreateTape(steps - first);
+        var sA = new float[n1];
+        var sB = new float[n2];
+        split.Forward(first, x.AsSpan(0, n1), sA, tapeA);
+        split.Forward(steps - first, x.AsSpan(n1), sB, tapeB);
+        Assert.Equal(s, sA.Concat(sB).ToArray());
+        var ginA = new float[n1];
+        var ginB = new float[n2];
+        var between = new float[states * size];
+        split.Backward(tapeB, x.AsSpan(n1), sB, g.AsSpan(n1), ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, ginB, between);
+        split.Backward(tapeA, x.AsSpan(0, n1), sA, g.AsSpan(0, n1), ReadOnlySpan<float>.Empty, between, ginA, Span<float>.Empty);
+        Assert.Equal(gin, ginA.Concat(ginB).ToArray());
+        Assert.Contains(between, v => v != 0f);
+    }
+
     [Fact]
     public void Backward_allocates_nothing_and_rejects_a_foreign_tape()
     {

@@ -28,6 +28,16 @@ public interface ITrainableLayer : ISpikingLayer
     /// </summary>
     void Backward(NeuronTape tape, ReadOnlySpan<float> input, ReadOnlySpan<float> spikes,
         ReadOnlySpan<float> gradSpikes, ReadOnlySpan<float> gradFirstState, Span<float> gradInput);
+
+    /// <summary>
+    /// <see cref="Backward(NeuronTape, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    /// for a window that is part of a longer run (truncated BPTT, recurrent networks stepped window by
+    /// window): <paramref name="gradEndState"/> is dL/d(state after the window), <c>[states, batch, neurons]</c>
+    /// or empty, and <paramref name="gradStartState"/> receives dL/d(state before the window), same shape, or is empty.
+    /// </summary>
+    void Backward(NeuronTape tape, ReadOnlySpan<float> input, ReadOnlySpan<float> spikes,
+        ReadOnlySpan<float> gradSpikes, ReadOnlySpan<float> gradFirstState, ReadOnlySpan<float> gradEndState,
+        Span<float> gradInput, Span<float> gradStartState);
 }
 
 /// <summary>

@@ -88,11 +88,16 @@ internal sealed class TestLif : ITrainableLayer, ILearnableLayer
 
     public void Backward(NeuronTape tape, ReadOnlySpan<float> input, ReadOnlySpan<float> spikes, ReadOnlySpan<float> gradSpikes,
         ReadOnlySpan<float> gradFirstState, Span<float> gradInput)
+        => Backward(tape, input, spikes, gradSpikes, gradFirstState, ReadOnlySpan<float>.Empty, gradInput, Span<float>.Empty);
+
+    public void Backward(NeuronTape tape, ReadOnlySpan<float> input, ReadOnlySpan<float> spikes, ReadOnlySpan<float> gradSpikes,
+        ReadOnlySpan<float> gradFirstState, ReadOnlySpan<float> gradEndState, Span<float> gradInput, Span<float> gradStartState)
     {
         int n = batch * neurons;
         for (int i = 0; i < n; i++)
         {
-            float carry = 0f;
+            // The carried adjoint is dL/dmem after the step (no reset in this double); the end state's gradient seeds it.
+            float carry = gradEndState.IsEmpty ? 0f : gradEndState[i] / _beta;
             for (int t = tape.Steps - 1; t >= 0; t--)
             {
                 float v = tape.Pre[t * n + i] - threshold;
@@ -103,6 +108,7 @@ internal sealed class TestLif : ITrainableLayer, ILearnableLayer
                 carry = g;
                 if (learnBeta) _thetaGrad[0] += g * (t == 0 ? tape.Start[i] : tape.Pre[(t - 1) * n + i]);
             }
+            if (!gradStartState.IsEmpty) gradStartState[i] = _beta * carry;
         }
     }
 }
