@@ -117,13 +117,14 @@ internal static partial class Lower
                 Expr adj = dReset.Equals(lam) ? lam : new Cond(fired, dReset, lam);
                 Expr dv = Algebra.Diff(v, xj);
                 Expr drive = new Sym(SymKind.Local, "_gs");
-                if (j == 0) drive = drive + new Sym(SymKind.Local, "_gv");
                 if (!m.DetachReset)
                 {
                     // d(state after)/d(spike) = reset value - pre-reset value; the spike's gradient is the surrogate's.
                     drive = drive + Sum(states.Select(si => new Sym(SymKind.Local, "_lam_" + si) * (Algebra.Substitute(reset[si], toPre) - Pre(si))));
                 }
-                Add("_dpre_" + states[j], adj + drive * new Sym(SymKind.Local, "_sg") * Algebra.Substitute(dv, toPre),
+                // The membrane-loss gradient (dL/d pre-reset first state) enters directly, not through the surrogate.
+                Expr direct = j == 0 ? new Sym(SymKind.Local, "_gv") : Expr.Zero;
+                Add("_dpre_" + states[j], adj + drive * new Sym(SymKind.Local, "_sg") * Algebra.Substitute(dv, toPre) + direct,
                     $"dL/d{states[j]} before the reset at step t");
             }
 
