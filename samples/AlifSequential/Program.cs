@@ -87,7 +87,7 @@ static Result Run(string label, bool learnTaus, Options o, MnistDataset train, M
     return new Result(label, last, evaluation, seconds, taus.Value[..o.Hidden], taus.Value[o.Hidden..]);
 }
 
-// Heterogeneous initial time constants, as in the SRNN code: TauM ~ N(20, 5), TauAdp ~ N(200, 25) ms,
+// Heterogeneous initial time constants (SRNN-style normal spread): TauM ~ N(20, 5), TauAdp ~ N(200, 25) ms,
 // drawn from the seed (the same for both runs).
 static void SpreadTaus(float[] taus, int hidden, ulong seed)
 {
