@@ -38,3 +38,17 @@ public sealed record NeuronSpec(string Name, Func<int, int, ITrainableLayer> Cre
     /// <inheritdoc/>
     public override string Describe(int inputs) => $"Neurons {Name} ({inputs})";
 }
+
+/// <summary>
+/// A recurrent population: the neurons of <paramref name="Neuron"/>, whose input at step t is the
+/// previous layer's output at t plus their own spikes at t - 1 through a square weight matrix
+/// <c>[neurons, neurons]</c> (no bias). The runner steps it one time step at a time and backpropagates
+/// through the recurrence (the neurons' state gradient is chained between steps).
+/// </summary>
+/// <param name="Neuron">The neurons.</param>
+/// <param name="Init">How the recurrent weights are initialised.</param>
+public sealed record RecurrentSpec(NeuronSpec Neuron, DenseInit Init = DenseInit.Uniform) : LayerSpec
+{
+    /// <inheritdoc/>
+    public override string Describe(int inputs) => $"Recurrent {Neuron.Name} ({inputs})";
+}

@@ -43,6 +43,10 @@ public sealed class Network
                     ArgumentNullException.ThrowIfNull(n.Create);
                     _widths[i + 1] = _widths[i];
                     break;
+                case RecurrentSpec r:
+                    ArgumentNullException.ThrowIfNull(r.Neuron?.Create, nameof(layers));
+                    _widths[i + 1] = _widths[i];
+                    break;
                 case null:
                     throw new ArgumentNullException(nameof(layers), $"Layer {i} is null.");
                 default:
@@ -60,6 +64,9 @@ public sealed class Network
 
     /// <summary>A neuron layer spec; see <see cref="NeuronSpec"/>.</summary>
     public static NeuronSpec NeuronLayer(string name, Func<int, int, ITrainableLayer> create) => new(name, create);
+
+    /// <summary>A recurrent neuron layer spec; see <see cref="RecurrentSpec"/>.</summary>
+    public static RecurrentSpec Recurrent(NeuronSpec neurons, DenseInit init = DenseInit.Uniform) => new(neurons, init);
 
     /// <summary>A new network with <paramref name="layer"/> appended (this one is unchanged).</summary>
     public Network Then(LayerSpec layer) => new([.. _layers, layer]);
@@ -95,7 +102,14 @@ public sealed class Network
                 layer.Initialize(d.Init, Data.SplitMix64.Mix(seed + (ulong)i * 0x9E3779B97F4A7C15UL));
                 dense[i] = layer;
             }
-            else if (_layers[i] is NeuronSpec n && n.Create(1, _widths[i + 1]) is ILearnableLayer learnable && learnable.Parameters.Length > 0)
+            if (_layers[i] is RecurrentSpec rec)
+            {
+                int w = _widths[i + 1];
+                var layer = new DenseLayer(w, w, bias: false, $"layer {i} recurrent");
+                layer.Initialize(rec.Init, Data.SplitMix64.Mix(seed + (ulong)i * 0x9E3779B97F4A7C15UL));
+                dense[i] = layer;
+            }
+            if (NeuronOf(_layers[i]) is NeuronSpec n && n.Create(1, _widths[i + 1]) is ILearnableLayer learnable && learnable.Parameters.Length > 0)
             {
                 // The initial values come from the model's defaults (a per-neuron parameter has Neurons values, whatever the batch).
                 var p = new Parameter($"layer {i} {n.Name} parameters", learnable.Parameters.Length);
@@ -106,6 +120,9 @@ public sealed class Network
 
         return new NetworkWeights(this, dense, neurons);
     }
+
+    /// <summary>The neurons of a neuron or recurrent layer spec; null for a dense one.</summary>
+    internal static NeuronSpec? NeuronOf(LayerSpec spec) => spec switch { NeuronSpec n => n, RecurrentSpec r => r.Neuron, _ => null };
 
     /// <summary>Buffers to run batches of up to <paramref name="maxBatch"/> samples over <paramref name="steps"/> steps; see <see cref="NetworkRunner"/>.</summary>
     public NetworkRunner CreateRunner(NetworkWeights weights, int steps, int maxBatch, RunnerOptions? options = null)

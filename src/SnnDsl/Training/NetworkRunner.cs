@@ -155,7 +155,7 @@ public sealed class NetworkRunner : IDisposable
     public ReadOnlySpan<float> Output => _output.AsSpan(0, Steps * _batch * _outputs);
 
     /// <summary>The last call's output membrane, <c>[T, Batch, outputs]</c>: the pre-reset first state of a neuron last layer, or <see cref="Output"/> for a dense last layer.</summary>
-    public ReadOnlySpan<float> OutputMembrane => _net.Layers[^1] is NeuronSpec ? _membrane.AsSpan(0, Steps * _batch * _outputs) : Output;
+    public ReadOnlySpan<float> OutputMembrane => _net.Layers[^1] is NeuronSpec or RecurrentSpec ? _membrane.AsSpan(0, Steps * _batch * _outputs) : Output;
 
     /// <summary>The output a loss reads: <see cref="Output"/> or <see cref="OutputMembrane"/>.</summary>
     public ReadOnlySpan<float> OutputFor(ILoss loss) => (loss ?? throw new ArgumentNullException(nameof(loss))).Input == LossInput.Membrane ? OutputMembrane : Output;
@@ -347,6 +347,7 @@ public sealed class NetworkRunner : IDisposable
         private readonly ITrainableLayer?[] _neurons;
         private readonly NeuronTape?[] _tapes;
         private readonly DenseWorkspace?[] _dense;
+        private readonly Recurrence?[] _recurrent;   // per recurrent layer: one-step tapes and buffers
 
         public Worker(NetworkRunner runner)
         {
@@ -359,12 +360,13 @@ public sealed class NetworkRunner : IDisposable
             _neurons = new ITrainableLayer?[layers];
             _tapes = new NeuronTape?[layers];
             _dense = new DenseWorkspace?[layers];
+            _recurrent = new Recurrence?[layers];
             for (int l = 0; l < layers; l++)
             {
                 int width = net.Width(l + 1);
                 _act[l] = new float[rows * width];
                 _grad[l] = new float[rows * width];
-                switch (net.Layers[l])
+                switch (net.Layers[l] is RecurrentSpec rs ? rs.Neuron : net.Layers[l])
                 {
                     case NeuronSpec n:
                         ITrainableLayer layer = n.Create(cs, width) ?? throw new InvalidOperationException($"Layer {l} ({n.Name}): the factory returned null.");
@@ -374,7 +376,15 @@ public sealed class NetworkRunner : IDisposable
                         }
 
                         _neurons[l] = layer;
-                        _tapes[l] = layer.CreateTape(steps);
+                        if (net.Layers[l] is RecurrentSpec)
+                        {
+                            _recurrent[l] = new Recurrence(layer, steps, cs, width);
+                            _dense[l] = runner._weights.Dense[l]!.CreateWorkspace(cs);
+                        }
+                        else
+                        {
+                            _tapes[l] = layer.CreateTape(steps);
+                        }
                         if (runner._weights.NeuronParameters[l] is Parameter p
                             && (layer is not ILearnableLayer learnable || learnable.Parameters.Length != p.Length))
                         {
@@ -388,7 +398,7 @@ public sealed class NetworkRunner : IDisposable
                 }
             }
 
-            _firstGrad = net.Layers[0] is NeuronSpec ? new float[rows * net.Inputs] : [];
+            _firstGrad = net.Layers[0] is NeuronSpec or RecurrentSpec ? new float[rows * net.Inputs] : [];
             _membrane = new float[rows * runner._outputs];
             _zeros = new float[rows * runner._outputs];
         }
@@ -426,7 +436,11 @@ public sealed class NetworkRunner : IDisposable
             for (int l = 0; l < r._layers; l++)
             {
                 ReadOnlySpan<float> x = l == 0 ? _in : _act[l - 1];
-                if (_neurons[l] is ITrainableLayer n)
+                if (_recurrent[l] is Recurrence rec)
+                {
+                    rec.Forward(x, _act[l], r._weights.Dense[l]!, _dense[l]!);
+                }
+                else if (_neurons[l] is ITrainableLayer n)
                 {
                     n.Reset();
                     n.Forward(steps, x, _act[l], _tapes[l]!);
@@ -445,7 +459,8 @@ public sealed class NetworkRunner : IDisposable
             bool neuronOut = _neurons[last] is not null;
             if (neuronOut)
             {
-                for (int t = 0; t < steps; t++) _tapes[last]!.PreState(t, 0).CopyTo(_membrane.AsSpan(t * cs * o, cs * o));
+                for (int t = 0; t < steps; t++)
+                    (_recurrent[last] is Recurrence rl ? rl.Tapes[t].PreState(0, 0) : _tapes[last]!.PreState(t, 0)).CopyTo(_membrane.AsSpan(t * cs * o, cs * o));
             }
 
             for (int t = 0; t < steps; t++)
@@ -476,7 +491,13 @@ public sealed class NetworkRunner : IDisposable
                 {
                     Span<float> pg = n is ILearnableLayer learnable && r._weights.NeuronParameters[l] is not null ? learnable.ParameterGradients : default;
                     pg.Clear();
-                    if (l == last && membrane) n.Backward(_tapes[l]!, x, _act[l], _zeros, _grad[l], gx);
+                    if (_recurrent[l] is Recurrence rec)
+                    {
+                        float[] wg = r._chunkWeightGrad[c][l];
+                        Array.Clear(wg);
+                        rec.Backward(_act[l], _grad[l], l == last && membrane, gx, r._weights.Dense[l]!, _dense[l]!, wg);
+                    }
+                    else if (l == last && membrane) n.Backward(_tapes[l]!, x, _act[l], _zeros, _grad[l], gx);
                     else n.Backward(_tapes[l]!, x, _act[l], _grad[l], ReadOnlySpan<float>.Empty, gx);
                     pg.CopyTo(r._chunkNeuronGrad[c][l]);
                 }
@@ -509,6 +530,87 @@ public sealed class NetworkRunner : IDisposable
                     float v = x[t * cs * width + i];
                     throw new NonFiniteException(pass, layer, _r._net.Describe(layer), t, first + i / width, i % width, v, what);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A recurrent neuron layer stepped one time step at a time: the input current at t is the previous
+    /// layer's output at t plus the layer's spikes at t - 1 times the recurrent weights. Backward runs
+    /// the steps in reverse, chaining the neurons' state gradient between one-step windows and sending
+    /// each step's input gradient back through the recurrent weights to the previous step's spikes.
+    /// </summary>
+    private sealed class Recurrence
+    {
+        private readonly ITrainableLayer _layer;
+        private readonly int _steps, _rows, _width, _states;
+        private readonly float[] _current, _recurrentInput, _gradRecurrent, _gradSpikesStep, _gradEnd, _gradStart, _gradMembraneStep;
+
+        public Recurrence(ITrainableLayer layer, int steps, int rows, int width)
+        {
+            _layer = layer;
+            _steps = steps;
+            _rows = rows;
+            _width = width;
+            _states = layer.StateCount;
+            Tapes = new NeuronTape[steps];
+            for (int t = 0; t < steps; t++) Tapes[t] = layer.CreateTape(1);
+            _current = new float[steps * rows * width];
+            _recurrentInput = new float[rows * width];
+            _gradRecurrent = new float[rows * width];
+            _gradSpikesStep = new float[rows * width];
+            _gradMembraneStep = new float[rows * width];
+            _gradEnd = new float[_states * rows * width];
+            _gradStart = new float[_states * rows * width];
+        }
+
+        /// <summary>One one-step tape per time step.</summary>
+        public NeuronTape[] Tapes { get; }
+
+        public void Forward(ReadOnlySpan<float> input, Span<float> spikes, DenseLayer recurrent, DenseWorkspace workspace)
+        {
+            int n = _rows * _width;
+            _layer.Reset();
+            for (int t = 0; t < _steps; t++)
+            {
+                Span<float> current = _current.AsSpan(t * n, n);
+                input.Slice(t * n, n).CopyTo(current);
+                if (t > 0)
+                {
+                    recurrent.Forward(spikes.Slice((t - 1) * n, n), _rows, _recurrentInput, workspace, DenseInput.Auto);
+                    System.Numerics.Tensors.TensorPrimitives.Add(current, _recurrentInput, current);
+                }
+                _layer.Forward(1, current, spikes.Slice(t * n, n), Tapes[t]);
+            }
+        }
+
+        public void Backward(ReadOnlySpan<float> spikes, ReadOnlySpan<float> gradOutput, bool membrane, Span<float> gradInput,
+            DenseLayer recurrent, DenseWorkspace workspace, Span<float> weightGrad)
+        {
+            int n = _rows * _width;
+            Array.Clear(_gradRecurrent);
+            for (int t = _steps - 1; t >= 0; t--)
+            {
+                // dL/dspikes at t: from the layer above (unless it reads the membrane) and through the recurrence at t + 1.
+                if (membrane)
+                {
+                    _gradRecurrent.CopyTo(_gradSpikesStep, 0);
+                    gradOutput.Slice(t * n, n).CopyTo(_gradMembraneStep);
+                }
+                else
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(gradOutput.Slice(t * n, n), _gradRecurrent, _gradSpikesStep);
+                }
+
+                Span<float> gin = gradInput.Slice(t * n, n);
+                _layer.Backward(Tapes[t], _current.AsSpan(t * n, n), spikes.Slice(t * n, n), _gradSpikesStep,
+                    membrane ? _gradMembraneStep : ReadOnlySpan<float>.Empty,
+                    t == _steps - 1 ? ReadOnlySpan<float>.Empty : _gradEnd, gin, _gradStart);
+                _gradStart.CopyTo(_gradEnd, 0);
+
+                // The recurrent weights: dW += s[t-1]^T gin[t], and dL/ds[t-1] = gin[t] W^T.
+                if (t > 0) recurrent.Backward(spikes.Slice((t - 1) * n, n), _rows, gin, _gradRecurrent, workspace, weightGrad, Span<float>.Empty, DenseInput.Auto);
+                else Array.Clear(_gradRecurrent);
             }
         }
     }
