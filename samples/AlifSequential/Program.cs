@@ -10,7 +10,8 @@ using static SnnDsl.Training.Network;
 
 // Sequential MNIST with adaptive LIF neurons (Yin, Corradi & Bohte 2020): each image is fed one row of
 // 28 pixels per step (T = 28), so the network must remember the earlier rows in its neurons' state.
-// Network: Dense(28, H) -> Alif -> Dense(H, 10) -> Leaky, cross-entropy on the output spike counts.
+// Network: Dense(28, H) -> recurrent Alif (its spikes fed back through H x H weights, as the SRNN) -> Dense(H, 10) -> Leaky,
+// cross-entropy on the output spike counts.
 // Trained twice from the same initial weights on the same batches: (a) with TauM and TauAdp learned per
 // neuron (at their own Adam learning rate), (b) with them frozen at their initial values.
 // Usage: dotnet run -c Release --project samples/AlifSequential -- [--epochs N] [--data DIR] [--threads N] [--json]
@@ -22,7 +23,7 @@ int steps = train.Rows, inputs = train.Columns;
 if (!options.Json)
 {
     Console.WriteLine($"Sequential MNIST from {dataDir}: {train.Count} training and {test.Count} test images, one row of {inputs} pixels per step (T = {steps}).");
-    Console.WriteLine($"Network {inputs} -> {options.Hidden} Alif -> 10 Leaky readout; Adam lr {options.LearningRate}, time constants lr {options.TauLearningRate}; batch {options.Batch}, {options.Epochs} epoch(s), {options.Threads} thread(s).");
+    Console.WriteLine($"Network {inputs} -> {options.Hidden} recurrent Alif -> 10 Leaky readout; Adam lr {options.LearningRate}, time constants lr {options.TauLearningRate}; batch {options.Batch}, {options.Epochs} epoch(s), {options.Threads} thread(s).");
 }
 
 var learnable = Run("learnable tau", learnTaus: true, options, train, test, steps, inputs);
@@ -53,14 +54,14 @@ static Result Run(string label, bool learnTaus, Options o, MnistDataset train, M
 {
     var net = Sequential(
         Dense(inputs, o.Hidden),
-        NeuronLayer("Alif", (b, n) => new Alif().CreateLayer(b, n)),
+        Recurrent(NeuronLayer("Alif", (b, n) => new Alif().CreateLayer(b, n))),
         Dense(o.Hidden, 10),
         NeuronLayer("Leaky", (b, n) => new Leaky(Beta: 0.95f).CreateLayer(b, n)));
     var weights = net.Initialize(seed: o.Seed);
     Parameter taus = weights.NeuronParameters[1]!;   // TauM[0..H), then TauAdp[0..H)
     SpreadTaus(taus.Value, o.Hidden, o.Seed);
 
-    var runner = net.CreateRunner(weights, steps, o.Batch, new RunnerOptions(Threads: o.Threads));
+    using var runner = net.CreateRunner(weights, steps, o.Batch, new RunnerOptions(Threads: o.Threads));
     var encoder = new RowEncoder(new Direct().CreateLayer(o.Batch, inputs), rows: steps);
     var optimizer = new TwoRateAdam(weights, o.LearningRate, learnTaus ? [taus] : [], o.TauLearningRate);
     var trainer = new Trainer(runner, encoder, new CrossEntropyCountLoss(), optimizer, maxGradientNorm: 1f);
