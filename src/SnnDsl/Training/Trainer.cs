@@ -86,7 +86,7 @@ public sealed class Trainer
             long t0 = Stopwatch.GetTimestamp();
             Encoder.FirstSample = (long)epoch * batcher.Count + (long)batch.Index * batcher.BatchSize;
             Encode(batch.Features);
-            Optimizer.ZeroGrad();
+            Runner.Weights.ZeroGrad(); // every parameter, so a frozen one (left out of the optimizer) does not pile up gradients
             double loss = Runner.TrainStep(_spikes, batch.Labels, Loss);
             double norm = GradientClipping.ClipGlobalNorm(Optimizer.Parameters, MaxGradientNorm > 0 ? MaxGradientNorm : float.PositiveInfinity);
             Optimizer.Step();
