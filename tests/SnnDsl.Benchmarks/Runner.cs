@@ -33,7 +33,8 @@ public sealed record BenchmarkOptions(string Workload, bool Json, int Threads, i
 }
 
 /// <summary>One benchmarked operation: a name, the implementation, and the action timed per iteration.</summary>
-public sealed record Workload(string Name, string Impl, Action Run, IReadOnlyDictionary<string, double>? Extra = null);
+public sealed record Workload(string Name, string Impl, Action Run, IReadOnlyDictionary<string, double>? Extra = null,
+    Func<double, IReadOnlyDictionary<string, double>>? Derive = null, int Threads = 0);
 
 /// <summary>The measured times of one workload, in milliseconds.</summary>
 public sealed record Measurement(string Workload, string Impl, int Threads, double Median, double Min, double Max, int Iterations, long AllocatedBytesPerIteration, IReadOnlyDictionary<string, double> Extra)
@@ -84,8 +85,30 @@ public static class Runner
             allocated += GC.GetAllocatedBytesForCurrentThread() - before;
         }
         Array.Sort(times);
-        double median = times.Length % 2 == 1 ? times[times.Length / 2] : (times[times.Length / 2 - 1] + times[times.Length / 2]) / 2;
-        return new Measurement(w.Name, w.Impl, options.Threads, median, times[0], times[^1], times.Length,
-            allocated / times.Length, w.Extra ?? new Dictionary<string, double>());
+        double median = Median(times);
+        var extra = new Dictionary<string, double>(w.Extra ?? new Dictionary<string, double>());
+        if (w.Derive is not null)
+            foreach (var kv in w.Derive(median)) extra[kv.Key] = kv.Value;
+        return new Measurement(w.Name, w.Impl, w.Threads > 0 ? w.Threads : options.Threads, median, times[0], times[^1], times.Length,
+            allocated / times.Length, extra);
+    }
+
+    /// <summary>The median of sorted values.</summary>
+    public static double Median(double[] sorted) =>
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+
+    /// <summary>Times <paramref name="action"/> <paramref name="iterations"/> times after <paramref name="warmup"/> runs; returns the sorted times in ms.</summary>
+    public static double[] Time(Action action, int iterations, int warmup)
+    {
+        for (int i = 0; i < warmup; i++) action();
+        var times = new double[iterations];
+        for (int i = 0; i < iterations; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times;
     }
 }

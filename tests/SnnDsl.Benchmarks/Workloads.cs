@@ -3,6 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using SnnDsl.Data;
 using SnnDsl.Encoders;
+using SnnDsl.Kernels;
+using SnnDsl.Training;
+using static SnnDsl.Training.Network;
 
 namespace SnnDsl.Benchmarks;
 
@@ -12,6 +15,9 @@ public static class Workloads
     public static List<Workload> All(BenchmarkOptions options)
     {
         var list = new List<Workload>();
+        list.AddRange(Neurons(options));
+        list.Add(Training(options));
+        list.Add(Matrix(options));
         list.AddRange(Encoding(options));
         return list;
     }
@@ -26,6 +32,121 @@ public static class Workloads
                 return Path.Combine(dir.FullName, "samples", "data", "mnist-10k");
         }
         throw new DirectoryNotFoundException("Could not find the repository root (SnnDsl.sln) above " + AppContext.BaseDirectory + "; pass --data DIR.");
+    }
+
+    private static double? s_bandwidth, s_peak;
+
+    private static double Bandwidth(int threads) => s_bandwidth ??= Machine.TriadBandwidth(threads);
+
+    private static double Peak(int threads) => s_peak ??= Machine.FmaPeak(threads);
+
+    private static float[] Uniform(int count, int seed, float scale)
+    {
+        var rng = new System.Random(seed);
+        var x = new float[count];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * scale);
+        return x;
+    }
+
+    /// <summary>
+    /// W0: one LIF layer (snnTorch Leaky, beta 0.95, threshold 1, reset by subtraction), input [T = 100, N = 65,536]
+    /// uniform in [0, 0.2] (seed 1), forward over all steps. W0b: the same forward recording the tape, plus
+    /// the backward of sum(spikes * g) with respect to the input (fast sigmoid, slope 25).
+    /// The bandwidth floor counts the bytes that must move: 4 to read the current and 1 to write the spike per neuron-step.
+    /// </summary>
+    private static IEnumerable<Workload> Neurons(BenchmarkOptions options)
+    {
+        const int steps = 100, neurons = 65_536;
+        double neuronSteps = (double)steps * neurons;
+        var input = Uniform(steps * neurons, 1, 0.2f);
+        var spikes = new float[steps * neurons];
+        var layer = new BenchLif().CreateLayer(1, neurons);
+        yield return new Workload("W0", "snndsl", () => { layer.Reset(); layer.Run(steps, input, spikes); },
+            new Dictionary<string, double> { ["neuron_steps"] = neuronSteps },
+            ms =>
+            {
+                double bw = Bandwidth(options.Threads);
+                double floorMs = neuronSteps * 5 / bw * 1000;
+                return new Dictionary<string, double>
+                {
+                    ["neuron_steps_per_s"] = neuronSteps / (ms / 1000),
+                    ["bandwidth_floor_ms"] = floorMs,
+                    ["bandwidth_fraction"] = floorMs / ms,
+                    ["triad_gb_per_s"] = bw / 1e9,
+                };
+            }, Threads: 1);
+
+        var trainable = new BenchLif().CreateLayer(1, neurons);
+        var tape = trainable.CreateTape(steps);
+        var g = Uniform(steps * neurons, 2, 1f);
+        var gin = new float[steps * neurons];
+        yield return new Workload("W0b", "snndsl", () =>
+        {
+            trainable.Reset();
+            trainable.Forward(steps, input, spikes, tape);
+            trainable.Backward(tape, input, spikes, g, System.ReadOnlySpan<float>.Empty, gin);
+        }, new Dictionary<string, double> { ["neuron_steps"] = neuronSteps, ["bptt_bytes_per_neuron_step"] = trainable.TapeBytesPerNeuronStep }, Threads: 1);
+    }
+
+    /// <summary>
+    /// W1: 784 -> Dense(1000) -> LIF -> Dense(10) -> LIF, batch 128, T = 25, Bernoulli input p = 0.13 (seed 0),
+    /// cross-entropy on output spike counts against random labels, Adam lr 5e-4. The timed action is one training
+    /// step (zero grad, forward, backward, optimizer step); inference is timed after it.
+    /// </summary>
+    private static Workload Training(BenchmarkOptions options)
+    {
+        const int batch = 128, steps = 25, inputs = 784;
+        var rng = new System.Random(0);
+        var x = new float[steps * batch * inputs];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.NextDouble() < 0.13 ? 1f : 0f;
+        var labels = new int[batch];
+        for (int i = 0; i < batch; i++) labels[i] = rng.Next(10);
+        var net = Sequential(
+            Dense(inputs, 1000), NeuronLayer("BenchLif", (b, n) => new BenchLif().CreateLayer(b, n)),
+            Dense(1000, 10), NeuronLayer("BenchLif", (b, n) => new BenchLif().CreateLayer(b, n)));
+        var weights = net.Initialize(seed: 1);
+        var runner = net.CreateRunner(weights, steps, batch, new RunnerOptions(Threads: options.Threads));
+        var adam = new Adam(weights.Parameters, 5e-4f);
+        var loss = new CrossEntropyCountLoss();
+        void TrainStep()
+        {
+            weights.ZeroGrad();
+            runner.TrainStep(x, labels, loss);
+            adam.Step();
+        }
+        int tapeBytes = new BenchLif().CreateLayer(1, 1).TapeBytesPerNeuronStep;
+        return new Workload("W1", "snndsl", TrainStep, null, trainMs =>
+        {
+            var infer = Runner.Time(() => runner.Forward(x, batch), options.Iterations, options.Warmup);
+            for (int i = 0; i < 3; i++) TrainStep();
+            long before = System.GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 10; i++) TrainStep();
+            long allocated = (System.GC.GetTotalAllocatedBytes(precise: true) - before) / 10;
+            return new Dictionary<string, double>
+            {
+                ["train_ms_median"] = trainMs,
+                ["infer_ms_median"] = Runner.Median(infer),
+                ["alloc_bytes_per_step"] = allocated,
+                // The tape keeps the pre-reset membrane; the spikes stay in the layer activations (float) for the next layer's backward.
+                ["bptt_bytes_per_neuron_step"] = tapeBytes + sizeof(float),
+            };
+        });
+    }
+
+    /// <summary>GEMM: the dense product [3200 x 784] x [784 x 1000] (the W1 first layer on analog input), as GFLOP/s and fraction of the FMA peak.</summary>
+    private static Workload Matrix(BenchmarkOptions options)
+    {
+        const int m = 3200, k = 784, n = 1000;
+        var a = Uniform(m * k, 3, 1f);
+        var b = Uniform(k * n, 4, 1f);
+        var c = new float[m * n];
+        double flops = 2.0 * m * n * k;
+        return new Workload("GEMM", "snndsl", () => Gemm.Multiply(m, n, k, a, k, 1, b, n, c, n, accumulate: false), null, ms =>
+        {
+            double peak = Peak(1);
+            double gflops = flops / (ms / 1000) / 1e9;
+            return new Dictionary<string, double> { ["gflops"] = gflops, ["peak_gflops"] = peak / 1e9, ["peak_fraction"] = gflops * 1e9 / peak };
+        }, Threads: 1);
     }
 
     /// <summary>Encoding a batch of 128 MNIST test images for 25 steps: rate (Bernoulli) and latency codes.</summary>
