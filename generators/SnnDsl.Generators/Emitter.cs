@@ -430,6 +430,9 @@ internal static class Emitter
         w.WriteLine("}");
     }
 
+    /// <summary>Neurons per block of the SIMD body: each step reads a contiguous slice of this many inputs, and the block's state stays in L1 between steps.</summary>
+    private const int BlockSize = 1024;
+
     private static void WriteBlock(IndentedTextWriter w, KernelPlan plan, List<string> ports, bool vector)
     {
         var m = plan.Model;
@@ -437,58 +440,102 @@ internal static class Emitter
         string Load(string r, string offset) => vector ? $"{VecStatic}.LoadUnsafe(ref {r}, {offset})" : $"{Unsafe}.Add(ref {r}, {offset})";
         string Store(string value, string r, string offset) => vector ? $"{VecStatic}.StoreUnsafe({value}, ref {r}, {offset});" : $"{Unsafe}.Add(ref {r}, {offset}) = {value};";
 
-        w.WriteLine(vector ? "// SIMD body: Vector<float>.Count neurons at a time." : "// Scalar tail: the remaining neurons, same statements.");
+        w.WriteLine(vector
+            ? $"// SIMD body: blocks of {BlockSize} neurons walk through time together, Vector<float>.Count at a time;"
+            : "// Scalar tail: the remaining neurons, same statements, each kept in registers across time.");
+        if (vector) w.WriteLine("// each step reads a contiguous slice of the input, and the block's state stays in L1 between steps.");
         w.WriteLine("{");
         w.Indent++;
         var names = Used(plan.Body.Select(b => b.Value).Concat(plan.Commit.Select(c => c.Value)).Append(plan.Spike).Concat(plan.Resets.Select(r => r.Value)));
         WriteConstants(w, plan, names, Broadcast);
         var perElementNames = PerElement(plan).Where(names.Contains).ToList();
-        w.WriteLine(vector
-            ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)"
-            : "for (; _i < _n; _i++)");
-        w.WriteLine("{");
-        w.Indent++;
-        foreach (var s in m.States) w.WriteLine($"var {s.Name} = {Load("_r_" + s.Name, "(nuint)_i")};");
-        w.WriteLine($"var Spiked = {Load("_r_Spiked", "(nuint)_i")};");
-        foreach (var e in perElementNames) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_i")};");
-        w.WriteLine("for (int _t = 0; _t < _steps; _t++)");
-        w.WriteLine("{");
-        w.Indent++;
-        w.WriteLine("nuint _o = (nuint)((long)_t * _n + _i);");
-        foreach (var p in ports) w.WriteLine($"var {p} = {Load("_r_in_" + p, "_o")};");
-        w.WriteLine();
-        w.WriteLine("// Integrate.");
-        foreach (var s in plan.Body)
+
+        void LoadState(string idx)
         {
-            if (s.Comment.Length > 0) w.WriteLine("// " + s.Comment);
-            w.WriteLine($"var {s.Name} = {KernelPrinter.Print(s.Value)};");
+            foreach (var s in m.States) w.WriteLine($"var {s.Name} = {Load("_r_" + s.Name, $"(nuint){idx}")};");
+            w.WriteLine($"var Spiked = {Load("_r_Spiked", $"(nuint){idx}")};");
+            foreach (var e in perElementNames) w.WriteLine($"var {e} = {Load("_r_pe_" + e, $"(nuint){idx}")};");
         }
-        foreach (var c in plan.Commit) w.WriteLine($"{c.Name} = {KernelPrinter.Print(c.Value)};");
-        w.WriteLine("if (_record)");
-        w.WriteLine("{");
-        w.Indent++;
-        for (int k = 0; k < m.States.Count; k++)
-            w.WriteLine(Store(m.States[k].Name, "_r_pre", $"(nuint)(((long)_t * {m.States.Count} + {k}) * _n + _i)"));
-        w.Indent--;
-        w.WriteLine("}");
-        w.WriteLine();
-        w.WriteLine($"// Fire: {m.Spike!.Condition}.");
-        w.WriteLine($"var _spike = {KernelPrinter.Print(plan.Spike)};");
-        if (plan.Resets.Count > 0)
+
+        void StoreState(string idx)
         {
+            foreach (var s in m.States) w.WriteLine(Store(s.Name, "_r_" + s.Name, $"(nuint){idx}"));
+            w.WriteLine(Store("Spiked", "_r_Spiked", $"(nuint){idx}"));
+        }
+
+        void Step(string idx)
+        {
+            w.WriteLine($"nuint _o = (nuint)((long)_t * _n + {idx});");
+            foreach (var p in ports) w.WriteLine($"var {p} = {Load("_r_in_" + p, "_o")};");
             w.WriteLine();
-            w.WriteLine("// Reset the neurons that fired.");
-            foreach (var r in plan.Resets)
-                w.WriteLine($"{r.State} = {KernelPrinter.Math}.Select(_spike, {KernelPrinter.Print(r.Value)}, {r.State});");
+            w.WriteLine("// Integrate.");
+            foreach (var s in plan.Body)
+            {
+                if (s.Comment.Length > 0) w.WriteLine("// " + s.Comment);
+                w.WriteLine($"var {s.Name} = {KernelPrinter.Print(s.Value)};");
+            }
+            foreach (var c in plan.Commit) w.WriteLine($"{c.Name} = {KernelPrinter.Print(c.Value)};");
+            w.WriteLine("if (_record)");
+            w.WriteLine("{");
+            w.Indent++;
+            for (int k = 0; k < m.States.Count; k++)
+                w.WriteLine(Store(m.States[k].Name, "_r_pre", $"(nuint)(((long)_t * {m.States.Count} + {k}) * _n + {idx})"));
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine();
+            w.WriteLine($"// Fire: {m.Spike!.Condition}.");
+            w.WriteLine($"var _spike = {KernelPrinter.Print(plan.Spike)};");
+            if (plan.Resets.Count > 0)
+            {
+                w.WriteLine();
+                w.WriteLine("// Reset the neurons that fired.");
+                foreach (var r in plan.Resets)
+                    w.WriteLine($"{r.State} = {KernelPrinter.Math}.Select(_spike, {KernelPrinter.Print(r.Value)}, {r.State});");
+            }
+            w.WriteLine($"Spiked = {KernelPrinter.Math}.ToFloat(_spike);");
+            w.WriteLine(Store("Spiked", "_r_spikes", "_o"));
         }
-        w.WriteLine($"Spiked = {KernelPrinter.Math}.ToFloat(_spike);");
-        w.WriteLine(Store("Spiked", "_r_spikes", "_o"));
-        w.Indent--;
-        w.WriteLine("}");
-        foreach (var s in m.States) w.WriteLine(Store(s.Name, "_r_" + s.Name, "(nuint)_i"));
-        w.WriteLine(Store("Spiked", "_r_Spiked", "(nuint)_i"));
-        w.Indent--;
-        w.WriteLine("}");
+
+        if (vector)
+        {
+            w.WriteLine($"int _vecEnd = _n - _n % {Vec}.Count;");
+            w.WriteLine($"for (int _b0 = 0; _b0 < _vecEnd; _b0 += {BlockSize})");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"int _b1 = global::System.Math.Min(_b0 + {BlockSize}, _vecEnd);");
+            w.WriteLine("for (int _t = 0; _t < _steps; _t++)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"for (int _j = _b0; _j < _b1; _j += {Vec}.Count)");
+            w.WriteLine("{");
+            w.Indent++;
+            LoadState("_j");
+            Step("_j");
+            StoreState("_j");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("_i = _vecEnd;");
+        }
+        else
+        {
+            w.WriteLine("for (; _i < _n; _i++)");
+            w.WriteLine("{");
+            w.Indent++;
+            LoadState("_i");
+            w.WriteLine("for (int _t = 0; _t < _steps; _t++)");
+            w.WriteLine("{");
+            w.Indent++;
+            Step("_i");
+            w.Indent--;
+            w.WriteLine("}");
+            StoreState("_i");
+            w.Indent--;
+            w.WriteLine("}");
+        }
         w.Indent--;
         w.WriteLine("}");
     }
