@@ -178,6 +178,7 @@ internal static class Emitter
         if (plan.KernelUsesDt) w.WriteLine("private readonly float _dt;");
         foreach (var s in m.States) w.WriteLine($"private readonly float[] _s_{s.Name};");
         w.WriteLine("private readonly float[] _spiked;");
+        if (plan.Backward is not null) w.WriteLine("private readonly float[] _lambda; // Backward's adjoints between steps, [states, size]");
         w.WriteLine("private readonly int _size;");
         w.WriteLine();
 
@@ -233,6 +234,7 @@ internal static class Emitter
         w.WriteLine();
         foreach (var s in m.States) w.WriteLine($"_s_{s.Name} = new float[_size];");
         w.WriteLine("_spiked = new float[_size];");
+        if (plan.Backward is not null) w.WriteLine($"_lambda = new float[{m.States.Count} * _size];");
         if (plan.Learning is { } learn)
         {
             foreach (var e in PerElement(plan)) w.WriteLine($"_pe_{e} = new float[_size];");
@@ -499,14 +501,14 @@ internal static class Emitter
         if (vector)
         {
             w.WriteLine($"int _vecEnd = _n - _n % {Vec}.Count;");
-            w.WriteLine($"for (int _b0 = 0; _b0 < _vecEnd; _b0 += {BlockSize})");
+            w.WriteLine($"for (int _blk0 = 0; _blk0 < _vecEnd; _blk0 += {BlockSize})");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine($"int _b1 = global::System.Math.Min(_b0 + {BlockSize}, _vecEnd);");
+            w.WriteLine($"int _blk1 = global::System.Math.Min(_blk0 + {BlockSize}, _vecEnd);");
             w.WriteLine("for (int _t = 0; _t < _steps; _t++)");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine($"for (int _j = _b0; _j < _b1; _j += {Vec}.Count)");
+            w.WriteLine($"for (int _j = _blk0; _j < _blk1; _j += {Vec}.Count)");
             w.WriteLine("{");
             w.Indent++;
             LoadState("_j");
@@ -791,54 +793,116 @@ internal static class Emitter
         string zero = vector ? Vec + ".Zero" : "0f";
         var statements = plan.Backward!.Statements;
 
-        w.WriteLine(vector ? "// SIMD body." : "// Scalar tail, same statements.");
+        w.WriteLine(vector
+            ? $"// SIMD body: blocks of {BlockSize} neurons walk back through time together; their adjoints wait in _lambda (L1) between steps."
+            : "// Scalar tail, same statements, adjoints in registers.");
         w.WriteLine("{");
         w.Indent++;
         var names = Used(statements.Select(st => st.Value));
         WriteConstants(w, plan, names, Broadcast);
         var leaves = plan.Learning?.Leaves.ToList() ?? new List<string>();
-        w.WriteLine(vector ? $"for (; _i <= _n - {Vec}.Count; _i += {Vec}.Count)" : "for (; _i < _n; _i++)");
-        w.WriteLine("{");
-        w.Indent++;
-        for (int k = 0; k < n; k++)
-            w.WriteLine($"var _lam_{m.States[k].Name} = _hasGe ? {Load("_r_ge", $"(nuint)((long){k} * _n + _i)")} : {zero};");
-        foreach (var e in PerElement(plan).Where(names.Contains)) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_i")};");
-        foreach (var leaf in leaves) w.WriteLine($"var _acc_{leaf} = {zero};");
-        w.WriteLine("for (int _t = _steps - 1; _t >= 0; _t--)");
-        w.WriteLine("{");
-        w.Indent++;
-        w.WriteLine("nuint _o = (nuint)((long)_t * _n + _i);");
-        for (int k = 0; k < n; k++)
+        var perElement = PerElement(plan).Where(names.Contains).ToList();
+
+        void StepBody(string idx)
         {
-            string s = m.States[k].Name;
-            w.WriteLine($"var _pre_{s} = {Load("_r_pre", $"(nuint)(((long)_t * {n} + {k}) * _n + _i)")};");
-            w.WriteLine($"var _ppre_{s} = _t > 0 ? {Load("_r_pre", $"(nuint)(((long)(_t - 1) * {n} + {k}) * _n + _i)")} : {Load("_r_start", $"(nuint)((long){k} * _n + _i)")};");
+            w.WriteLine($"nuint _o = (nuint)((long)_t * _n + {idx});");
+            for (int k = 0; k < n; k++)
+            {
+                string s = m.States[k].Name;
+                w.WriteLine($"var _pre_{s} = {Load("_r_pre", $"(nuint)(((long)_t * {n} + {k}) * _n + {idx})")};");
+                w.WriteLine($"var _ppre_{s} = _t > 0 ? {Load("_r_pre", $"(nuint)(((long)(_t - 1) * {n} + {k}) * _n + {idx})")} : {Load("_r_start", $"(nuint)((long){k} * _n + {idx})")};");
+            }
+            w.WriteLine($"var _pfire = _t > 0 ? {Load("_r_spk", "_o - (nuint)_n")} : {zero};");
+            w.WriteLine($"var Spiked = _t > 0 ? _pfire : {Load("_r_startSpiked", $"(nuint){idx}")};");
+            w.WriteLine($"var _s = {Load("_r_spk", "_o")};");
+            w.WriteLine($"var {port} = {Load("_r_in", "_o")};");
+            w.WriteLine($"var _gs = {Load("_r_gs", "_o")};");
+            w.WriteLine($"var _gv = _hasGv ? {Load("_r_gv", "_o")} : {zero};");
+            foreach (var st in statements)
+            {
+                if (st.Comment.Length > 0) w.WriteLine("// " + st.Comment);
+                w.WriteLine($"var {st.Name} = {KernelPrinter.Print(st.Value)};");
+            }
+            w.WriteLine(Store("_gin", "_r_gin", "_o"));
         }
-        w.WriteLine($"var _pfire = _t > 0 ? {Load("_r_spk", "_o - (nuint)_n")} : {zero};");
-        w.WriteLine($"var Spiked = _t > 0 ? _pfire : {Load("_r_startSpiked", "(nuint)_i")};");
-        w.WriteLine($"var _s = {Load("_r_spk", "_o")};");
-        w.WriteLine($"var {port} = {Load("_r_in", "_o")};");
-        w.WriteLine($"var _gs = {Load("_r_gs", "_o")};");
-        w.WriteLine($"var _gv = _hasGv ? {Load("_r_gv", "_o")} : {zero};");
-        foreach (var st in statements)
+
+        if (vector)
         {
-            if (st.Comment.Length > 0) w.WriteLine("// " + st.Comment);
-            w.WriteLine($"var {st.Name} = {KernelPrinter.Print(st.Value)};");
+            w.WriteLine($"ref float _r_lambda = ref {Marshal}.GetArrayDataReference(_lambda);");
+            w.WriteLine($"int _vecEnd = _n - _n % {Vec}.Count;");
+            w.WriteLine($"for (int _blk0 = 0; _blk0 < _vecEnd; _blk0 += {BlockSize})");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"int _blk1 = global::System.Math.Min(_blk0 + {BlockSize}, _vecEnd);");
+            w.WriteLine($"for (int _j = _blk0; _j < _blk1; _j += {Vec}.Count)");
+            w.WriteLine("{");
+            w.Indent++;
+            for (int k = 0; k < n; k++)
+                w.WriteLine(Store($"(_hasGe ? {Load("_r_ge", $"(nuint)((long){k} * _n + _j)")} : {zero})", "_r_lambda", $"(nuint)((long){k} * _n + _j)"));
+            foreach (var leaf in leaves) w.WriteLine(Store(zero, "_r_gpe_" + leaf, "(nuint)_j"));
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("for (int _t = _steps - 1; _t >= 0; _t--)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"for (int _j = _blk0; _j < _blk1; _j += {Vec}.Count)");
+            w.WriteLine("{");
+            w.Indent++;
+            for (int k = 0; k < n; k++)
+                w.WriteLine($"var _lam_{m.States[k].Name} = {Load("_r_lambda", $"(nuint)((long){k} * _n + _j)")};");
+            foreach (var e in perElement) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_j")};");
+            StepBody("_j");
+            for (int k = 0; k < n; k++)
+                w.WriteLine(Store($"_nlam_{m.States[k].Name}", "_r_lambda", $"(nuint)((long){k} * _n + _j)"));
+            foreach (var leaf in leaves)
+                w.WriteLine(Store($"{Load("_r_gpe_" + leaf, "(nuint)_j")} + _dleaf_{leaf}", "_r_gpe_" + leaf, "(nuint)_j"));
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("if (_hasGstart)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"for (int _j = _blk0; _j < _blk1; _j += {Vec}.Count)");
+            w.WriteLine("{");
+            w.Indent++;
+            for (int k = 0; k < n; k++)
+                w.WriteLine(Store(Load("_r_lambda", $"(nuint)((long){k} * _n + _j)"), "_r_gstart", $"(nuint)((long){k} * _n + _j)"));
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("_i = _vecEnd;");
         }
-        foreach (var s in m.States) w.WriteLine($"_lam_{s.Name} = _nlam_{s.Name};");
-        foreach (var leaf in leaves) w.WriteLine($"_acc_{leaf} += _dleaf_{leaf};");
-        w.WriteLine(Store("_gin", "_r_gin", "_o"));
-        w.Indent--;
-        w.WriteLine("}");
-        foreach (var leaf in leaves) w.WriteLine(Store($"_acc_{leaf}", "_r_gpe_" + leaf, "(nuint)_i"));
-        w.WriteLine("if (_hasGstart)");
-        w.WriteLine("{");
-        w.Indent++;
-        for (int k = 0; k < n; k++) w.WriteLine(Store($"_lam_{m.States[k].Name}", "_r_gstart", $"(nuint)((long){k} * _n + _i)"));
-        w.Indent--;
-        w.WriteLine("}");
-        w.Indent--;
-        w.WriteLine("}");
+        else
+        {
+            w.WriteLine("for (; _i < _n; _i++)");
+            w.WriteLine("{");
+            w.Indent++;
+            for (int k = 0; k < n; k++)
+                w.WriteLine($"var _lam_{m.States[k].Name} = _hasGe ? {Load("_r_ge", $"(nuint)((long){k} * _n + _i)")} : {zero};");
+            foreach (var e in perElement) w.WriteLine($"var {e} = {Load("_r_pe_" + e, "(nuint)_i")};");
+            foreach (var leaf in leaves) w.WriteLine($"var _acc_{leaf} = {zero};");
+            w.WriteLine("for (int _t = _steps - 1; _t >= 0; _t--)");
+            w.WriteLine("{");
+            w.Indent++;
+            StepBody("_i");
+            foreach (var s in m.States) w.WriteLine($"_lam_{s.Name} = _nlam_{s.Name};");
+            foreach (var leaf in leaves) w.WriteLine($"_acc_{leaf} += _dleaf_{leaf};");
+            w.Indent--;
+            w.WriteLine("}");
+            foreach (var leaf in leaves) w.WriteLine(Store($"_acc_{leaf}", "_r_gpe_" + leaf, "(nuint)_i"));
+            w.WriteLine("if (_hasGstart)");
+            w.WriteLine("{");
+            w.Indent++;
+            for (int k = 0; k < n; k++) w.WriteLine(Store($"_lam_{m.States[k].Name}", "_r_gstart", $"(nuint)((long){k} * _n + _i)"));
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+        }
         w.Indent--;
         w.WriteLine("}");
     }
