@@ -1,0 +1,1 @@
+System.Console.WriteLine(TorchSharp.torch.__version__);
