@@ -34,11 +34,16 @@ public static class Workloads
         throw new DirectoryNotFoundException("Could not find the repository root (SnnDsl.sln) above " + AppContext.BaseDirectory + "; pass --data DIR.");
     }
 
-    private static double? s_bandwidth, s_peak;
+    private static double? s_bandwidth;
+    private static readonly Dictionary<int, double> s_peak = new();
 
     private static double Bandwidth(int threads) => s_bandwidth ??= Machine.TriadBandwidth(threads);
 
-    private static double Peak(int threads) => s_peak ??= Machine.FmaPeak(threads);
+    private static double Peak(int threads)
+    {
+        if (!s_peak.TryGetValue(threads, out double peak)) s_peak[threads] = peak = Machine.FmaPeak(threads);
+        return peak;
+    }
 
     private static float[] Uniform(int count, int seed, float scale)
     {
@@ -133,7 +138,7 @@ public static class Workloads
         });
     }
 
-    /// <summary>GEMM: the dense product [3200 x 784] x [784 x 1000] (the W1 first layer on analog input), as GFLOP/s and fraction of the FMA peak.</summary>
+    /// <summary>GEMM: the dense product [3200 x 784] x [784 x 1000] (the W1 first layer on analog input) on --threads threads, as GFLOP/s and fraction of the FMA peak of as many threads.</summary>
     private static Workload Matrix(BenchmarkOptions options)
     {
         const int m = 3200, k = 784, n = 1000;
@@ -141,12 +146,13 @@ public static class Workloads
         var b = Uniform(k * n, 4, 1f);
         var c = new float[m * n];
         double flops = 2.0 * m * n * k;
-        return new Workload("GEMM", "snndsl", () => Gemm.Multiply(m, n, k, a, k, 1, b, n, c, n, accumulate: false), null, ms =>
+        int threads = options.Threads;
+        return new Workload("GEMM", "snndsl", () => Gemm.MultiplyParallel(m, n, k, a, k, 1, b, n, c, n, accumulate: false, threads), null, ms =>
         {
-            double peak = Peak(1);
+            double peak = Peak(threads);
             double gflops = flops / (ms / 1000) / 1e9;
             return new Dictionary<string, double> { ["gflops"] = gflops, ["peak_gflops"] = peak / 1e9, ["peak_fraction"] = gflops * 1e9 / peak };
-        }, Threads: 1);
+        }, Threads: threads);
     }
 
     /// <summary>Encoding a batch of 128 MNIST test images for 25 steps: rate (Bernoulli) and latency codes.</summary>

@@ -72,6 +72,36 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// <see cref="Multiply"/> with the rows of A and C split into <paramref name="threads"/> contiguous bands
+    /// computed in parallel. Every element is summed in the same order as the single-threaded product, so the
+    /// result is identical for any thread count. Spreading the work costs a small allocation per call (the
+    /// task scheduler's); the training runner instead parallelises over batch chunks.
+    /// </summary>
+    public static void MultiplyParallel(int m, int n, int k, float[] a, int aRowStride, int aColStride,
+        float[] b, int ldb, float[] c, int ldc, bool accumulate, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        int bands = Math.Min(threads, Math.Max(1, m / 4));
+        if (bands <= 1)
+        {
+            Multiply(m, n, k, a, aRowStride, aColStride, b, ldb, c, ldc, accumulate);
+            return;
+        }
+
+        int rowsPerBand = (m / bands + 3) / 4 * 4; // whole micro-kernel row groups
+        System.Threading.Tasks.Parallel.For(0, bands, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads }, band =>
+        {
+            int first = band * rowsPerBand;
+            int rows = band == bands - 1 ? m - first : Math.Min(rowsPerBand, m - first);
+            if (rows <= 0) return;
+            Multiply(rows, n, k, a.AsSpan(first * aRowStride), aRowStride, aColStride, b, ldb, c.AsSpan(first * ldc), ldc, accumulate);
+        });
+    }
+
     private static void Block(int m, int n, int k, ref float a, int rsa, int csa, ref float b, int ldb, ref float c, int ldc, bool load)
     {
         int w = Vector<float>.Count;
