@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.ExceptionServices;
+using SnnDsl.Kernels;
 using SnnDsl.Layers;
 
 namespace SnnDsl.Training;
@@ -36,11 +37,14 @@ public sealed class NetworkRunner : IDisposable
     private readonly int[] _labels;
     private readonly float[] _output, _membrane;
     private readonly float[][][] _chunkWeightGrad, _chunkBiasGrad, _chunkNeuronGrad; // [chunk][layer]
+    private readonly WeightGradPart?[][] _parts;                   // [layer][chunk]: deferred event-driven weight gradients
+    private readonly AlignedBuffer?[] _packed;                          // [layer]: weights packed once per batch, shared by the workers
     private readonly double[] _chunkLoss;
     private readonly Exception?[] _chunkError;
     private Worker[] _workers = [];
     private WorkerPool? _pool;
-    private readonly Action<int> _body;
+    private readonly Action<int> _body, _weightGradBody;
+    private Exception? _weightGradError;
 
     // The current call, read by the workers.
     private int _batch;
@@ -76,6 +80,22 @@ public sealed class NetworkRunner : IDisposable
         _chunkWeightGrad = new float[Chunks][][];
         _chunkBiasGrad = new float[Chunks][][];
         _chunkNeuronGrad = new float[Chunks][][];
+        // Dense layers wide enough for the packed kernels and fed by spikes (or maybe spikes) get weights packed
+        // once per batch and a weight gradient summed over the whole batch by column panels (no per-chunk copy
+        // of the weight gradient; a chunk whose input turns out not to be spikes falls back to its own buffer).
+        _packed = new AlignedBuffer?[_layers];
+        _parts = new WeightGradPart?[_layers][];
+        for (int l = 0; l < _layers; l++)
+        {
+            _parts[l] = [];
+            if (network.Layers[l] is DenseSpec spec && spec.Input != DenseInput.Analog && weights.Dense[l] is { UsesPackedKernels: true } d)
+            {
+                _packed[l] = new AlignedBuffer(d.PackedLength);
+                _parts[l] = new WeightGradPart?[Chunks];
+                for (int c = 0; c < Chunks; c++) _parts[l][c] = new WeightGradPart(d, steps * ChunkSize);
+            }
+        }
+
         for (int c = 0; c < Chunks; c++)
         {
             _chunkWeightGrad[c] = new float[_layers][];
@@ -84,13 +104,15 @@ public sealed class NetworkRunner : IDisposable
             for (int l = 0; l < _layers; l++)
             {
                 DenseLayer? d = weights.Dense[l];
-                _chunkWeightGrad[c][l] = d is null ? [] : new float[d.Weight.Length];
+                // Deferred layers allocate their per-chunk buffer only if a chunk ever needs it (analog input).
+                _chunkWeightGrad[c][l] = d is null || _packed[l] is not null ? [] : new float[d.Weight.Length];
                 _chunkBiasGrad[c][l] = d?.Bias is null ? [] : new float[d.Outputs];
                 _chunkNeuronGrad[c][l] = weights.NeuronParameters[l] is Parameter p ? new float[p.Length] : [];
             }
         }
 
         _body = RunWorker;
+        _weightGradBody = RunWeightGradWorker;
         Threads = options.Threads;
     }
 
@@ -246,6 +268,11 @@ public sealed class NetworkRunner : IDisposable
         _loss = loss;
         Array.Clear(_chunkError);
         Array.Clear(_chunkLoss);
+        for (int l = 0; l < _layers; l++)
+        {
+            if (_packed[l] is AlignedBuffer packed) _weights.Dense[l]!.PackWeights(packed.Span);
+            foreach (WeightGradPart? part in _parts[l]) part!.Recorded = false;
+        }
 
         ObjectDisposedException.ThrowIf(_disposed, this);
         _pool!.Run(_body);
@@ -300,15 +327,47 @@ public sealed class NetworkRunner : IDisposable
             if (d is null) continue;
             for (int c = 0; c < used; c++)
             {
-                TensorPrimitives.Add(d.Weight.Grad, _chunkWeightGrad[c][l], d.Weight.Grad);
+                bool deferred = _parts[l].Length > 0 && _parts[l][c]!.Recorded;
+                if (!deferred) TensorPrimitives.Add(d.Weight.Grad, _chunkWeightGrad[c][l], d.Weight.Grad);
                 if (d.Bias is not null) TensorPrimitives.Add(d.Bias.Grad, _chunkBiasGrad[c][l], d.Bias.Grad);
             }
+        }
+
+        // The deferred event-driven weight gradients: column panels split between the workers.
+        if (Array.Exists(_packed, p => p is not null))
+        {
+            _weightGradError = null;
+            _pool!.Run(_weightGradBody);
+            if (_weightGradError is Exception error) ExceptionDispatchInfo.Capture(error).Throw();
+        }
+
+        for (int l = 0; l < _layers; l++)
+        {
+            DenseLayer? d = _weights.Dense[l];
+            if (d is null) continue;
 
             if (CheckFinite)
             {
                 CheckParameter(l, d.Weight.Grad, "weight gradient");
                 if (d.Bias is not null) CheckParameter(l, d.Bias.Grad, "bias gradient");
             }
+        }
+    }
+
+    private void RunWeightGradWorker(int w)
+    {
+        try
+        {
+            for (int l = 0; l < _layers; l++)
+            {
+                if (_parts[l].Length == 0) continue;
+                DenseLayer d = _weights.Dense[l]!;
+                for (int p = w; p < d.Panels; p += _pool!.Workers) d.AccumulateWeightGradPanel(p, _parts[l], d.Weight.Grad);
+            }
+        }
+        catch (Exception e)
+        {
+            _weightGradError = e;
         }
     }
 
@@ -348,6 +407,7 @@ public sealed class NetworkRunner : IDisposable
         private readonly NeuronTape?[] _tapes;
         private readonly DenseWorkspace?[] _dense;
         private readonly Recurrence?[] _recurrent;   // per recurrent layer: one-step tapes and buffers
+        private readonly bool[] _events;              // [layer]: the dense forward pass of this chunk ran event-driven
 
         public Worker(NetworkRunner runner)
         {
@@ -361,6 +421,7 @@ public sealed class NetworkRunner : IDisposable
             _tapes = new NeuronTape?[layers];
             _dense = new DenseWorkspace?[layers];
             _recurrent = new Recurrence?[layers];
+            _events = new bool[layers];
             for (int l = 0; l < layers; l++)
             {
                 int width = net.Width(l + 1);
@@ -448,7 +509,7 @@ public sealed class NetworkRunner : IDisposable
                 else
                 {
                     var spec = (DenseSpec)net.Layers[l];
-                    r._weights.Dense[l]!.Forward(x, rows, _act[l], _dense[l]!, spec.Input);
+                    _events[l] = r._weights.Dense[l]!.Forward(x, rows, _act[l], _dense[l]!, spec.Input, r._packed[l]);
                 }
 
                 if (r.CheckFinite) Check(Pass.Forward, l, _act[l], net.Width(l + 1), first, valid, "output");
@@ -504,10 +565,19 @@ public sealed class NetworkRunner : IDisposable
                 else
                 {
                     var spec = (DenseSpec)net.Layers[l];
-                    float[] wg = r._chunkWeightGrad[c][l], bg = r._chunkBiasGrad[c][l];
-                    Array.Clear(wg);
+                    DenseLayer d = r._weights.Dense[l]!;
+                    float[] bg = r._chunkBiasGrad[c][l];
                     Array.Clear(bg);
-                    r._weights.Dense[l]!.Backward(x, rows, _grad[l], l == 0 ? Span<float>.Empty : gx, _dense[l]!, wg, bg, spec.Input);
+                    if (r._parts[l].Length > 0 && _events[l])
+                    {
+                        d.BackwardDeferred(rows, _grad[l], l == 0 ? Span<float>.Empty : gx, _dense[l]!, bg, r._parts[l][c]!);
+                    }
+                    else
+                    {
+                        float[] wg = r._chunkWeightGrad[c][l].Length > 0 ? r._chunkWeightGrad[c][l] : (r._chunkWeightGrad[c][l] = new float[d.Weight.Length]);
+                        Array.Clear(wg);
+                        d.Backward(x, rows, _grad[l], l == 0 ? Span<float>.Empty : gx, _dense[l]!, wg, bg, spec.Input);
+                    }
                 }
 
                 if (r.CheckFinite && (l > 0 || _neurons[l] is not null))

@@ -76,6 +76,8 @@ public class DenseTests
     [InlineData(100, 10, 50, false)]
     [InlineData(8, 3, 1, true)]
     [InlineData(40, 300, 9, true)]   // crosses a column panel of the event kernels
+    [InlineData(50, 130, 70, true)]  // packed kernels (>= 64 outputs and rows): two full panels and a partial one
+    [InlineData(33, 64, 64, false)]  // packed kernels, exactly one panel
     public void Event_driven_forward_and_backward_match_dense(int inputs, int outputs, int rows, bool bias)
     {
         DenseLayer d = Layer(inputs, outputs, bias);
@@ -143,6 +145,34 @@ public class DenseTests
         Assert.False(d.Forward(new float[] { 0, 1, 0.5f, 0, 1, 0, 0, 0 }, 2, y, ws));
         var ex = Assert.Throws<ArgumentException>(() => d.Forward(new float[] { 0, 1, 0.5f, 0, 1, 0, 0, 0 }, 2, y, ws, DenseInput.Spikes));
         Assert.Contains("row 0, input 2", ex.Message);
+    }
+
+    [Fact]
+    public void Vector_spike_scan_finds_every_spike_and_names_a_bad_value_past_the_first_vector()
+    {
+        // 21 inputs: two eight-lane vectors and a scalar tail of five.
+        DenseLayer d = Layer(21, 70);
+        const int rows = 3;
+        DenseWorkspace ws = d.CreateWorkspace(rows);
+        var x = new float[rows * 21];
+        int[] active = [0, 7, 8, 15, 16, 20, 21 + 3, 21 + 19, 42 + 9];
+        foreach (int k in active) x[k] = 1f;
+        var y = new float[rows * 70];
+        Assert.True(d.Forward(x, rows, y, ws, DenseInput.Spikes));
+        for (int r = 0; r < rows; r++)
+        {
+            for (int o = 0; o < 70; o++)
+            {
+                float expected = d.Bias!.Value[o];
+                foreach (int k in active) { if (k / 21 == r) expected += d.Weight.Value[(k % 21) * 70 + o]; }
+                Assert.Equal(expected, y[r * 70 + o]);
+            }
+        }
+
+        x[21 + 13] = float.NaN;
+        var ex = Assert.Throws<ArgumentException>(() => d.Forward(x, rows, y, ws, DenseInput.Spikes));
+        Assert.Contains("row 1, input 13", ex.Message);
+        Assert.False(d.Forward(x, rows, y, ws, DenseInput.Auto));
     }
 
     [Fact]

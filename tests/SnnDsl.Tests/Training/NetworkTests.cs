@@ -75,6 +75,48 @@ public class NetworkTests
         Assert.Equal(0.9f, w.NeuronParameters[1]!.Value[0]);
     }
 
+    [Fact]
+    public void Wide_spiking_layer_uses_the_whole_batch_weight_gradient_and_matches_finite_differences()
+    {
+        // 70 hidden units: the first dense layer runs the packed kernels and its weight gradient is summed over
+        // the whole batch by column panels (two panels, the second partial), split between the threads.
+        const int T = 5, B = 7, I = 9, H = 70, C = 3;
+        Network net = Sequential(Dense(I, H), Lif(smooth: true), Dense(H, C), Lif(smooth: true));
+        NetworkWeights w = net.Initialize(5);
+        for (int i = 0; i < w.Dense[0]!.Weight.Length; i++) w.Dense[0]!.Weight.Value[i] *= 3f;
+        float[] x = Input(T, B, I, 21, spikes: true);
+        int[] labels = [0, 1, 2, 0, 1, 2, 1];
+        ILoss loss = new CrossEntropyCountLoss();
+
+        float[] Gradient(int threads)
+        {
+            using NetworkRunner r = net.CreateRunner(w, T, B, new RunnerOptions(Threads: threads, ChunkSize: 3));
+            w.ZeroGrad();
+            r.TrainStep(x, labels, loss);
+            return (float[])w.Dense[0]!.Weight.Grad.Clone();
+        }
+
+        float[] one = Gradient(1), two = Gradient(2);
+        for (int i = 0; i < one.Length; i++) Assert.Equal(BitConverter.SingleToInt32Bits(one[i]), BitConverter.SingleToInt32Bits(two[i]));
+        Assert.Contains(one, g => g != 0f);
+
+        using NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 3));
+        Parameter p = w.Dense[0]!.Weight;
+        const float h = 2e-3f;
+        int[] probes = [0, 1, 63, 64, 65, 69, 2 * H + 5, 4 * H + 66, 8 * H + 33, 8 * H + 69];
+        foreach (int i in probes)
+        {
+            float keep = p.Value[i];
+            p.Value[i] = keep + h;
+            double up = runner.Evaluate(x, labels, loss);
+            p.Value[i] = keep - h;
+            double down = runner.Evaluate(x, labels, loss);
+            p.Value[i] = keep;
+            double fd = (up - down) / (2 * h);
+            Assert.True(Math.Abs(fd - one[i]) <= 2e-3 * Math.Abs(fd) + 2e-4, $"weight[{i}]: fd {fd}, backward {one[i]}");
+        }
+    }
+
     private static float[] TrainAndReturnWeights(int threads, int steps)
     {
         const int T = 8, B = 37, I = 30, H = 20, C = 4;
