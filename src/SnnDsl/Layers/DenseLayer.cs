@@ -210,6 +210,7 @@ public sealed class DenseLayer
         }
 
         workspace.ColumnsFromRows(rows, part.ColumnStart, part.ColumnIndex);
+        part.FindRowBlocks(Inputs);
         PackGradOutput(gradOutput, rows, part.PackedGrad.Span);
         part.Recorded = true;
         if (!gradInput.IsEmpty) GradInput(rows, gradOutput, gradInput, workspace);
@@ -391,25 +392,45 @@ public sealed class DenseLayer
         }
     }
 
-    /// <summary>Panel by panel, each row: the bias row plus the active weight rows in increasing input index (the unpacked kernel's order).</summary>
+    /// <summary>
+    /// Inputs per block of the packed forward kernel: 128 rows of a panel are 32 KB, the size of a level-1
+    /// data cache, so all rows of the batch add from L1 before the next block (the sums keep their order:
+    /// each output is carried from block to block in memory, as a float, exactly as in registers).
+    /// </summary>
+    internal const int InputBlock = 128;
+
+    /// <summary>Blocks of <see cref="InputBlock"/> inputs.</summary>
+    internal int InputBlocks => (Inputs + InputBlock - 1) / InputBlock;
+
+    /// <summary>Panel by panel and input block by input block, each row: the bias row plus the active weight rows in increasing input index (the unpacked kernel's order).</summary>
     private void ForwardPacked(int rows, Span<float> output, DenseWorkspace ws, AlignedBuffer packed)
     {
-        int n = Outputs, rowsPerPanel = Inputs + 1;
-        ReadOnlySpan<int> start = ws.RowStart;
+        int n = Outputs, rowsPerPanel = Inputs + 1, blocks = InputBlocks, stride = blocks + 1;
+        ReadOnlySpan<int> bounds = ws.RowBlocks;
         int[] index = ws.RowIndex;
-        Span<float> tail = stackalloc float[PackedPanel];
+        Span<float> scratch = ws.PanelScratch!.Span;
         ref float rp = ref packed.Start;
         for (int p = 0; p < Panels; p++)
         {
             int p0 = p * PackedPanel, width = Math.Min(PackedPanel, n - p0);
+            bool full = width == PackedPanel;
             ref float panel = ref Unsafe.Add(ref rp, (nint)p * rowsPerPanel * PackedPanel);
             ReadOnlySpan<float> biasRow = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref panel, (nint)Inputs * PackedPanel), PackedPanel);
-            for (int r = 0; r < rows; r++)
+            for (int r = 0; r < rows; r++) biasRow.CopyTo(full ? output.Slice(r * n + p0, PackedPanel) : scratch.Slice(r * PackedPanel, PackedPanel));
+            for (int b = 0; b < blocks; b++)
             {
-                Span<float> y = width == PackedPanel ? output.Slice(r * n + p0, PackedPanel) : tail;
-                biasRow.CopyTo(y);
-                AddPanelRows(ref panel, index.AsSpan(start[r], start[r + 1] - start[r]), ref MemoryMarshal.GetReference(y));
-                if (width < PackedPanel) tail.Slice(0, width).CopyTo(output.Slice(r * n + p0, width));
+                for (int r = 0; r < rows; r++)
+                {
+                    int from = bounds[r * stride + b], to = bounds[r * stride + b + 1];
+                    if (from == to) continue;
+                    ref float y = ref full ? ref output[r * n + p0] : ref scratch[r * PackedPanel];
+                    AddPanelRows(ref panel, index.AsSpan(from, to - from), ref y);
+                }
+            }
+
+            if (!full)
+            {
+                for (int r = 0; r < rows; r++) scratch.Slice(r * PackedPanel, width).CopyTo(output.Slice(r * n + p0, width));
             }
         }
     }
@@ -477,17 +498,37 @@ public sealed class DenseLayer
     internal void AccumulateWeightGradPanel(int panel, ReadOnlySpan<WeightGradPart?> parts, Span<float> weightGrad)
     {
         int n = Outputs, p0 = panel * PackedPanel, width = Math.Min(PackedPanel, n - p0);
+        if (width == PackedPanel)
+        {
+            // Part by part and block of rows by block of rows (32 KB of the packed gradient, resident in L1),
+            // every input adds its active rows of the block: each element still sums parts in order and rows
+            // in increasing order, carried in the gradient itself between blocks.
+            foreach (WeightGradPart? part in parts)
+            {
+                if (part is null || !part.Recorded) continue;
+                int blocks = part.RowBlocks, stride = blocks + 1;
+                ref float packed = ref Unsafe.Add(ref part.PackedGrad.Start, (nint)panel * part.Rows * PackedPanel);
+                for (int b = 0; b < blocks; b++)
+                {
+                    for (int i = 0; i < Inputs; i++)
+                    {
+                        int from = part.ColumnBlocks[i * stride + b], to = part.ColumnBlocks[i * stride + b + 1];
+                        if (from == to) continue;
+                        AddPanelRows(ref packed, part.ColumnIndex.AsSpan(from, to - from), ref weightGrad[i * n + p0]);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        // The last, partial panel: one input at a time through a 64-wide accumulator.
         Span<float> tail = stackalloc float[PackedPanel];
         for (int i = 0; i < Inputs; i++)
         {
-            Span<float> g = width == PackedPanel ? weightGrad.Slice(i * n + p0, PackedPanel) : tail;
-            if (width < PackedPanel)
-            {
-                tail.Clear();
-                weightGrad.Slice(i * n + p0, width).CopyTo(tail);
-            }
-
-            ref float acc = ref MemoryMarshal.GetReference(g);
+            tail.Clear();
+            weightGrad.Slice(i * n + p0, width).CopyTo(tail);
+            ref float acc = ref MemoryMarshal.GetReference(tail);
             foreach (WeightGradPart? part in parts)
             {
                 if (part is null || !part.Recorded) continue;
@@ -497,7 +538,7 @@ public sealed class DenseLayer
                 AddPanelRows(ref Unsafe.Add(ref packed, (nint)panel * part.Rows * PackedPanel), part.ColumnIndex.AsSpan(from, to - from), ref acc);
             }
 
-            if (width < PackedPanel) tail.Slice(0, width).CopyTo(weightGrad.Slice(i * n + p0, width));
+            tail.Slice(0, width).CopyTo(weightGrad.Slice(i * n + p0, width));
         }
     }
 
@@ -550,6 +591,8 @@ public sealed class DenseWorkspace
         ColumnIndex = new int[cells];
         TransposedWeights = new float[layer.Weight.Length];
         PackedWeights = layer.UsesPackedKernels ? new AlignedBuffer(layer.PackedLength) : null;
+        PanelScratch = layer.UsesPackedKernels ? new AlignedBuffer(checked(maxRows * DenseLayer.PackedPanel)) : null;
+        RowBlocks = new int[checked(maxRows * (layer.InputBlocks + 1))];
     }
 
     internal DenseLayer Layer { get; }
@@ -564,15 +607,21 @@ public sealed class DenseWorkspace
     internal int[] Cursor { get; }
     internal float[] TransposedWeights { get; }
     internal AlignedBuffer? PackedWeights { get; }
+    internal AlignedBuffer? PanelScratch { get; }
+
+    /// <summary>Per row, where each block of <see cref="DenseLayer.InputBlock"/> inputs starts in <see cref="RowIndex"/> (and the row's end).</summary>
+    internal int[] RowBlocks { get; }
 
     /// <summary>Active inputs per row (CSR). False when a value is not 0 or 1 (throws instead when <paramref name="strict"/>).</summary>
     internal bool BuildRows(ReadOnlySpan<float> input, int rows, bool strict)
     {
-        int n = Layer.Inputs, count = 0;
+        int n = Layer.Inputs, count = 0, stride = Layer.InputBlocks + 1;
         ref int ri = ref MemoryMarshal.GetArrayDataReference(RowIndex);
+        Span<int> bounds = RowBlocks;
         for (int r = 0; r < rows; r++)
         {
             RowStart[r] = count;
+            Span<int> rowBounds = bounds.Slice(r * stride, stride);
             ReadOnlySpan<float> x = input.Slice(r * n, n);
             ref float rx = ref MemoryMarshal.GetReference(x);
             int i = 0;
@@ -585,6 +634,7 @@ public sealed class DenseWorkspace
                 ref int pattern = ref MemoryMarshal.GetArrayDataReference(LeftPack);
                 for (; i + 8 <= n; i += 8)
                 {
+                    if ((i & (DenseLayer.InputBlock - 1)) == 0) rowBounds[i / DenseLayer.InputBlock] = count;
                     Vector256<float> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
                     uint active = ~Vector256.Equals(v, Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFFu;
                     bad |= ~Vector256.Equals(v, Vector256<float>.Zero) & ~Vector256.Equals(v, Vector256<float>.One);
@@ -604,11 +654,14 @@ public sealed class DenseWorkspace
 
             for (; i < n; i++)
             {
+                if ((i & (DenseLayer.InputBlock - 1)) == 0) rowBounds[i / DenseLayer.InputBlock] = count;
                 float v = x[i];
                 if (v == 0f) continue;
                 if (v != 1f) return NotSpikes(strict, r, i, v);
                 RowIndex[count++] = i;
             }
+
+            rowBounds[stride - 1] = count;
         }
 
         RowStart[rows] = count;
@@ -680,6 +733,35 @@ internal sealed class WeightGradPart
         ColumnStart = new int[layer.Inputs + 1];
         ColumnIndex = new int[checked(rows * layer.Inputs)];
         PackedGrad = new AlignedBuffer(checked(layer.Panels * rows * DenseLayer.PackedPanel));
+        RowBlocks = (rows + RowBlock - 1) / RowBlock;
+        ColumnBlocks = new int[checked(layer.Inputs * (RowBlocks + 1))];
+    }
+
+    /// <summary>Rows per block of the weight-gradient kernel: 128 packed rows of a panel are 32 KB (an L1 data cache).</summary>
+    public const int RowBlock = 128;
+
+    /// <summary>Blocks of <see cref="RowBlock"/> rows.</summary>
+    public int RowBlocks { get; }
+
+    /// <summary>Per input, where each block of rows starts in its slice of <see cref="ColumnIndex"/> (and the slice's end).</summary>
+    public int[] ColumnBlocks { get; }
+
+    /// <summary>Fills <see cref="ColumnBlocks"/> from the column lists.</summary>
+    public void FindRowBlocks(int inputs)
+    {
+        int stride = RowBlocks + 1;
+        for (int i = 0; i < inputs; i++)
+        {
+            int k = ColumnStart[i], end = ColumnStart[i + 1];
+            for (int b = 0; b < RowBlocks; b++)
+            {
+                ColumnBlocks[i * stride + b] = k;
+                int limit = (b + 1) * RowBlock;
+                while (k < end && ColumnIndex[k] < limit) k++;
+            }
+
+            ColumnBlocks[i * stride + RowBlocks] = end;
+        }
     }
 
     public int Rows { get; }

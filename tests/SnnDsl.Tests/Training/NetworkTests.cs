@@ -80,17 +80,20 @@ public class NetworkTests
     {
         // 70 hidden units: the first dense layer runs the packed kernels and its weight gradient is summed over
         // the whole batch by column panels (two panels, the second partial), split between the threads.
-        const int T = 5, B = 7, I = 9, H = 70, C = 3;
+        // 150 inputs and chunks of 5 x 30 = 150 rows cross an input block and a row block (128) of those kernels;
+        // 35 samples make a second, padded chunk.
+        const int T = 5, B = 35, I = 150, H = 70, C = 3;
         Network net = Sequential(Dense(I, H), Lif(smooth: true), Dense(H, C), Lif(smooth: true));
         NetworkWeights w = net.Initialize(5);
         for (int i = 0; i < w.Dense[0]!.Weight.Length; i++) w.Dense[0]!.Weight.Value[i] *= 3f;
         float[] x = Input(T, B, I, 21, spikes: true);
-        int[] labels = [0, 1, 2, 0, 1, 2, 1];
+        var labels = new int[B];
+        for (int i = 0; i < B; i++) labels[i] = (i * 7) % C;
         ILoss loss = new CrossEntropyCountLoss();
 
         float[] Gradient(int threads)
         {
-            using NetworkRunner r = net.CreateRunner(w, T, B, new RunnerOptions(Threads: threads, ChunkSize: 3));
+            using NetworkRunner r = net.CreateRunner(w, T, B, new RunnerOptions(Threads: threads, ChunkSize: 30));
             w.ZeroGrad();
             r.TrainStep(x, labels, loss);
             return (float[])w.Dense[0]!.Weight.Grad.Clone();
@@ -100,10 +103,26 @@ public class NetworkTests
         for (int i = 0; i < one.Length; i++) Assert.Equal(BitConverter.SingleToInt32Bits(one[i]), BitConverter.SingleToInt32Bits(two[i]));
         Assert.Contains(one, g => g != 0f);
 
-        using NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 3));
+        // The same network with the first layer declared analog runs the matrix-product path per chunk: an
+        // independent computation of the same gradient (same weights, same forward values up to rounding).
+        Network dense = Sequential(Dense(I, H, input: DenseInput.Analog), Lif(smooth: true), Dense(H, C), Lif(smooth: true));
+        NetworkWeights wd = dense.Initialize(5);
+        for (int k = 0; k < w.Parameters.Count; k++) w.Parameters[k].Value.CopyTo(wd.Parameters[k].Value, 0);
+        using (NetworkRunner rd = dense.CreateRunner(wd, T, B, new RunnerOptions(ChunkSize: 30)))
+        {
+            wd.ZeroGrad();
+            rd.TrainStep(x, labels, loss);
+        }
+
+        float[] reference = wd.Dense[0]!.Weight.Grad;
+        float scale = 0f;
+        foreach (float g in reference) scale = Math.Max(scale, Math.Abs(g));
+        for (int i = 0; i < one.Length; i++) Assert.True(Math.Abs(one[i] - reference[i]) <= 1e-4f * scale, $"weight[{i}]: events {one[i]}, matrix product {reference[i]}");
+
+        using NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions(ChunkSize: 30));
         Parameter p = w.Dense[0]!.Weight;
         const float h = 2e-3f;
-        int[] probes = [0, 1, 63, 64, 65, 69, 2 * H + 5, 4 * H + 66, 8 * H + 33, 8 * H + 69];
+        int[] probes = [0, 1, 63, 64, 65, 69, 2 * H + 5, 4 * H + 66, 127 * H + 33, 128 * H + 1, 130 * H + 64, 149 * H + 69];
         foreach (int i in probes)
         {
             float keep = p.Value[i];
