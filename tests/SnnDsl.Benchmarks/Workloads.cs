@@ -138,20 +138,42 @@ public static class Workloads
         });
     }
 
-    /// <summary>GEMM: the dense product [3200 x 784] x [784 x 1000] (the W1 first layer on analog input) on --threads threads, as GFLOP/s and fraction of the FMA peak of as many threads.</summary>
+    /// <summary>
+    /// GEMM: the dense product [3200 x 784] x [784 x 1000] (the W1 first layer on analog input) on --threads threads, as
+    /// GFLOP/s and fraction of the FMA peak of as many threads; also the two forms backward uses, timed the same way:
+    /// <c>gflops_tn</c> for X^T dY (A transposed through strides) and <c>gflops_nt</c> for dY W^T (W transposed first,
+    /// as the dense layer does, the transpose included in the time).
+    /// </summary>
     private static Workload Matrix(BenchmarkOptions options)
     {
         const int m = 3200, k = 784, n = 1000;
         var a = Uniform(m * k, 3, 1f);
         var b = Uniform(k * n, 4, 1f);
+        var dy = Uniform(m * n, 5, 1f);
         var c = new float[m * n];
+        var dw = new float[k * n];
+        var dx = new float[m * k];
+        var bt = new float[n * k];
         double flops = 2.0 * m * n * k;
         int threads = options.Threads;
         return new Workload("GEMM", "snndsl", () => Gemm.MultiplyParallel(m, n, k, a, k, 1, b, n, c, n, accumulate: false, threads), null, ms =>
         {
             double peak = Peak(threads);
             double gflops = flops / (ms / 1000) / 1e9;
-            return new Dictionary<string, double> { ["gflops"] = gflops, ["peak_gflops"] = peak / 1e9, ["peak_fraction"] = gflops * 1e9 / peak };
+            // X^T dY: [784 x 3200] x [3200 x 1000], A = X read through strides.
+            double tn = Runner.Median(Runner.Time(() => Gemm.MultiplyParallel(k, n, m, a, 1, k, dy, n, dw, n, accumulate: false, threads), options.Iterations, options.Warmup));
+            // dY W^T: [3200 x 1000] x [1000 x 784].
+            double nt = Runner.Median(Runner.Time(() =>
+            {
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < n; j++) bt[j * k + i] = b[i * n + j];
+                Gemm.MultiplyParallel(m, k, n, dy, n, 1, bt, k, dx, k, accumulate: false, threads);
+            }, options.Iterations, options.Warmup));
+            return new Dictionary<string, double>
+            {
+                ["gflops"] = gflops, ["peak_gflops"] = peak / 1e9, ["peak_fraction"] = gflops * 1e9 / peak,
+                ["gflops_tn"] = flops / (tn / 1000) / 1e9, ["gflops_nt"] = flops / (nt / 1000) / 1e9,
+            };
         }, Threads: threads);
     }
 

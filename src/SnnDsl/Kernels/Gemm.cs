@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace SnnDsl.Kernels;
 
@@ -59,6 +60,12 @@ public static class Gemm
         ref float ra = ref MemoryMarshal.GetReference(a);
         ref float rb = ref MemoryMarshal.GetReference(b);
         ref float rc = ref MemoryMarshal.GetReference(c);
+        if (Vector512.IsHardwareAccelerated && m >= PackedRows && n >= PackedColumns)
+        {
+            MultiplyPacked(m, n, k, ref ra, aRowStride, aColStride, ref rb, ldb, ref rc, ldc, accumulate);
+            return;
+        }
+
         for (int p0 = 0; p0 < k; p0 += KBlock)
         {
             int kc = Math.Min(KBlock, k - p0);
@@ -101,6 +108,144 @@ public static class Gemm
             Multiply(rows, n, k, a.AsSpan(first * aRowStride), aRowStride, aColStride, b, ldb, c.AsSpan(first * ldc), ldc, accumulate);
         });
     }
+
+    // ---- The packed path (AVX-512): both operands copied into contiguous, cache-line aligned micro-panels. ----
+    // B in [KBlock x PackedNBlock] slices as [column group of 32][k][32], A in [PackedMBlock x KBlock] slices as
+    // [row group of 8][k][8]; an 8 x 32 tile of C (sixteen 512-bit accumulators) is updated by a rank-1 FMA per k.
+    // Every element still sums its products in increasing k, carried in C between k blocks: the same chain of
+    // fused multiply-adds as the unpacked kernels, so both paths give the same bits.
+
+    private const int PackedRows = 8, PackedColumns = 32, PackedNBlock = 512, PackedMBlock = 96;
+
+    [ThreadStatic] private static AlignedBuffer? t_packedA, t_packedB;
+
+    private static void MultiplyPacked(int m, int n, int k, ref float a, int rsa, int csa, ref float b, int ldb, ref float c, int ldc, bool accumulate)
+    {
+        AlignedBuffer packedB = t_packedB ??= new AlignedBuffer(KBlock * PackedNBlock);
+        AlignedBuffer packedA = t_packedA ??= new AlignedBuffer(PackedMBlock * KBlock);
+        Span<float> tile = stackalloc float[PackedRows * PackedColumns];
+        for (int p0 = 0; p0 < k; p0 += KBlock)
+        {
+            int kc = Math.Min(KBlock, k - p0);
+            bool load = accumulate || p0 > 0;
+            for (int j0 = 0; j0 < n; j0 += PackedNBlock)
+            {
+                int nc = Math.Min(PackedNBlock, n - j0);
+                PackB(kc, nc, ref Unsafe.Add(ref b, (nint)p0 * ldb + j0), ldb, packedB.Span);
+                for (int i0 = 0; i0 < m; i0 += PackedMBlock)
+                {
+                    int mc = Math.Min(PackedMBlock, m - i0);
+                    PackA(mc, kc, ref Unsafe.Add(ref a, (nint)i0 * rsa + (nint)p0 * csa), rsa, csa, packedA.Span);
+                    for (int jr = 0; jr < nc; jr += PackedColumns)
+                    {
+                        int cols = Math.Min(PackedColumns, nc - jr);
+                        ref float bp = ref Unsafe.Add(ref packedB.Start, (nint)jr * kc);
+                        for (int ir = 0; ir < mc; ir += PackedRows)
+                        {
+                            int rows = Math.Min(PackedRows, mc - ir);
+                            ref float ap = ref Unsafe.Add(ref packedA.Start, (nint)ir * kc);
+                            ref float cij = ref Unsafe.Add(ref c, (nint)(i0 + ir) * ldc + j0 + jr);
+                            if (rows == PackedRows && cols == PackedColumns)
+                            {
+                                Kernel8x32(kc, ref ap, ref bp, ref cij, ldc, load);
+                                continue;
+                            }
+
+                            // An edge tile: through an 8 x 32 scratch tile, copying only the valid part.
+                            tile.Clear();
+                            if (load)
+                            {
+                                for (int r = 0; r < rows; r++) MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref cij, (nint)r * ldc), cols).CopyTo(tile.Slice(r * PackedColumns));
+                            }
+
+                            Kernel8x32(kc, ref ap, ref bp, ref MemoryMarshal.GetReference(tile), PackedColumns, load: true);
+                            for (int r = 0; r < rows; r++) tile.Slice(r * PackedColumns, cols).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref cij, (nint)r * ldc), cols));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>B[0..kc, 0..nc) (row stride ldb) into [column group][k][32], zero-padded past nc.</summary>
+    private static void PackB(int kc, int nc, ref float b, int ldb, Span<float> packed)
+    {
+        for (int jr = 0; jr < nc; jr += PackedColumns)
+        {
+            int cols = Math.Min(PackedColumns, nc - jr);
+            Span<float> group = packed.Slice(jr * kc, kc * PackedColumns);
+            for (int p = 0; p < kc; p++)
+            {
+                Span<float> row = group.Slice(p * PackedColumns, PackedColumns);
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, (nint)p * ldb + jr), cols).CopyTo(row);
+                if (cols < PackedColumns) row.Slice(cols).Clear();
+            }
+        }
+    }
+
+    /// <summary>A[0..mc, 0..kc) (strides rsa, csa) into [row group][k][8], zero-padded past mc.</summary>
+    private static void PackA(int mc, int kc, ref float a, int rsa, int csa, Span<float> packed)
+    {
+        for (int ir = 0; ir < mc; ir += PackedRows)
+        {
+            int rows = Math.Min(PackedRows, mc - ir);
+            Span<float> group = packed.Slice(ir * kc, kc * PackedRows);
+            if (rows < PackedRows) group.Clear();
+            for (int r = 0; r < rows; r++)
+            {
+                ref float src = ref Unsafe.Add(ref a, (nint)(ir + r) * rsa);
+                for (int p = 0; p < kc; p++) group[p * PackedRows + r] = Unsafe.Add(ref src, (nint)p * csa);
+            }
+        }
+    }
+
+    private static void Kernel8x32(int k, ref float a, ref float b, ref float c, int ldc, bool load)
+    {
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        nint l = ldc;
+        if (load)
+        {
+            c00 = V(ref c, 0); c01 = V(ref c, 16); c10 = V(ref c, l); c11 = V(ref c, l + 16);
+            c20 = V(ref c, 2 * l); c21 = V(ref c, 2 * l + 16); c30 = V(ref c, 3 * l); c31 = V(ref c, 3 * l + 16);
+            c40 = V(ref c, 4 * l); c41 = V(ref c, 4 * l + 16); c50 = V(ref c, 5 * l); c51 = V(ref c, 5 * l + 16);
+            c60 = V(ref c, 6 * l); c61 = V(ref c, 6 * l + 16); c70 = V(ref c, 7 * l); c71 = V(ref c, 7 * l + 16);
+        }
+        else
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = Vector512<float>.Zero;
+        }
+
+        for (int p = 0; p < k; p++)
+        {
+            ref float bp = ref Unsafe.Add(ref b, (nint)p * PackedColumns);
+            ref float ap = ref Unsafe.Add(ref a, (nint)p * PackedRows);
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref bp), b1 = Vector512.LoadUnsafe(ref bp, 16);
+            Vector512<float> x = Vector512.Create(ap);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref ap, 1));
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(Unsafe.Add(ref ap, 2));
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(Unsafe.Add(ref ap, 3));
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(Unsafe.Add(ref ap, 4));
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(Unsafe.Add(ref ap, 5));
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(Unsafe.Add(ref ap, 6));
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(Unsafe.Add(ref ap, 7));
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+        }
+
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16); c10.StoreUnsafe(ref c, (nuint)l); c11.StoreUnsafe(ref c, (nuint)(l + 16));
+        c20.StoreUnsafe(ref c, (nuint)(2 * l)); c21.StoreUnsafe(ref c, (nuint)(2 * l + 16)); c30.StoreUnsafe(ref c, (nuint)(3 * l)); c31.StoreUnsafe(ref c, (nuint)(3 * l + 16));
+        c40.StoreUnsafe(ref c, (nuint)(4 * l)); c41.StoreUnsafe(ref c, (nuint)(4 * l + 16)); c50.StoreUnsafe(ref c, (nuint)(5 * l)); c51.StoreUnsafe(ref c, (nuint)(5 * l + 16));
+        c60.StoreUnsafe(ref c, (nuint)(6 * l)); c61.StoreUnsafe(ref c, (nuint)(6 * l + 16)); c70.StoreUnsafe(ref c, (nuint)(7 * l)); c71.StoreUnsafe(ref c, (nuint)(7 * l + 16));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> V(ref float p, nint offset) => Vector512.LoadUnsafe(ref p, (nuint)offset);
 
     private static void Block(int m, int n, int k, ref float a, int rsa, int csa, ref float b, int ldb, ref float c, int ldc, bool load)
     {

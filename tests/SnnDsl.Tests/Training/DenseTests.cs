@@ -50,6 +50,32 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(8, 32, 7)]       // one full packed tile
+    [InlineData(19, 70, 300)]    // edge tiles in both directions and two k blocks
+    [InlineData(100, 530, 40)]   // crosses an A block (96 rows) and a B block (512 columns)
+    public void Packed_and_unpacked_products_agree_bit_for_bit(int m, int n, int k)
+    {
+        // Whole products of at least 8 x 32 take the packed path on AVX-512 machines; a single row never does.
+        // Both sum every element as one chain of fused multiply-adds in increasing k, so the bits agree.
+        float[] a = Random(m * k, 6), b = Random(k * n, 7), c0 = Random(m * n, 8);
+        var whole = (float[])c0.Clone();
+        Gemm.Multiply(m, n, k, a, k, 1, b, n, whole, n, accumulate: true);
+        for (int i = 0; i < m; i++)
+        {
+            var row = c0.AsSpan(i * n, n).ToArray();
+            Gemm.Multiply(1, n, k, a.AsSpan(i * k), k, 1, b, n, row, n, accumulate: true);
+            for (int j = 0; j < n; j++) Assert.Equal(BitConverter.SingleToInt32Bits(row[j]), BitConverter.SingleToInt32Bits(whole[i * n + j]));
+        }
+
+        // Transposed A through strides, without accumulation.
+        float[] at = Random(k * m, 9);
+        var t = new float[m * n];
+        Gemm.Multiply(m, n, k, at, 1, m, b, n, t, n, accumulate: false);
+        double[] expected = Naive(m, n, k, at, 1, m, b, n);
+        for (int i = 0; i < t.Length; i++) Assert.True(Math.Abs(t[i] - expected[i]) <= 1e-5 * (1 + Math.Sqrt(k)), $"C[{i}] = {t[i]}, expected {expected[i]}");
+    }
+
+    [Theory]
     [InlineData(5, 11, 17)]
     [InlineData(30, 33, 260)]
     public void Transposed_A_through_strides(int m, int n, int k)
