@@ -33,7 +33,10 @@ public sealed class NetworkRunner : IDisposable
     private readonly Network _net;
     private readonly NetworkWeights _weights;
     private readonly int _layers, _outputs;
-    private readonly float[] _input;
+    // The caller's input [T, rows, inputs], pinned for the duration of a call: the workers gather their chunks
+    // straight from it (a span cannot cross into the worker threads, and a copy would be serial).
+    private unsafe float* _inputData;
+    private int _inputRows;
     private readonly int[] _labels;
     private readonly float[] _output, _membrane;
     private readonly float[][][] _chunkWeightGrad, _chunkBiasGrad, _chunkNeuronGrad; // [chunk][layer]
@@ -71,7 +74,6 @@ public sealed class NetworkRunner : IDisposable
         CheckFinite = options.CheckFinite;
         _layers = network.Layers.Count;
         _outputs = network.Outputs;
-        _input = new float[checked(steps * maxBatch * network.Inputs)];
         _labels = new int[maxBatch];
         _output = new float[steps * maxBatch * _outputs];
         _membrane = new float[steps * maxBatch * _outputs];
@@ -245,7 +247,7 @@ public sealed class NetworkRunner : IDisposable
         return total;
     }
 
-    private void Run(ReadOnlySpan<float> input, int batch, ReadOnlySpan<int> labels, ILoss? loss, bool train)
+    private unsafe void Run(ReadOnlySpan<float> input, int batch, ReadOnlySpan<int> labels, ILoss? loss, bool train)
     {
         if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"Expected 1 to {MaxBatch} samples.");
         int features = _net.Inputs;
@@ -260,8 +262,6 @@ public sealed class NetworkRunner : IDisposable
             if ((uint)labels[i] >= (uint)_outputs) throw new ArgumentException($"labels[{i}] = {labels[i]} is not a class index in [0, {_outputs}).", nameof(labels));
         }
 
-        // Compact copy [T, batch, inputs]: the workers read it (a span cannot cross into them).
-        for (int t = 0; t < Steps; t++) input.Slice(t * rows * features, batch * features).CopyTo(_input.AsSpan(t * batch * features));
         labels.CopyTo(_labels);
         _batch = batch;
         _train = train;
@@ -275,7 +275,19 @@ public sealed class NetworkRunner : IDisposable
         }
 
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _pool!.Run(_body);
+        fixed (float* data = input)
+        {
+            _inputData = data;
+            _inputRows = rows;
+            try
+            {
+                _pool!.Run(_body);
+            }
+            finally
+            {
+                _inputData = null;
+            }
+        }
 
         _loss = null;
         for (int c = 0; c < Chunks; c++)
@@ -478,7 +490,7 @@ public sealed class NetworkRunner : IDisposable
             }
         }
 
-        public void RunChunk(int c)
+        public unsafe void RunChunk(int c)
         {
             NetworkRunner r = _r;
             Network net = r._net;
@@ -489,7 +501,7 @@ public sealed class NetworkRunner : IDisposable
             int f = net.Inputs;
             for (int t = 0; t < steps; t++)
             {
-                r._input.AsSpan((t * batch + first) * f, valid * f).CopyTo(_in.AsSpan(t * cs * f));
+                new ReadOnlySpan<float>(r._inputData + ((long)t * r._inputRows + first) * f, valid * f).CopyTo(_in.AsSpan(t * cs * f));
                 if (valid < cs) _in.AsSpan((t * cs + valid) * f, (cs - valid) * f).Clear();
             }
 
