@@ -72,12 +72,16 @@ public static class Workloads
             {
                 double bw = Bandwidth(options.Threads);
                 double floorMs = neuronSteps * 5 / bw * 1000;
+                // What the same bytes cost without the neuron: copying the input into the spike buffer (read 4, write 4
+                // bytes per neuron-step, one thread) — the memory-bound limit of a kernel that writes float spikes.
+                double copyMs = Runner.Median(Runner.Time(() => input.AsSpan().CopyTo(spikes), options.Iterations, options.Warmup));
                 return new Dictionary<string, double>
                 {
                     ["neuron_steps_per_s"] = neuronSteps / (ms / 1000),
                     ["bandwidth_floor_ms"] = floorMs,
                     ["bandwidth_fraction"] = floorMs / ms,
                     ["triad_gb_per_s"] = bw / 1e9,
+                    ["float_copy_ms"] = copyMs,
                 };
             }, Threads: 1);
 

@@ -18,6 +18,9 @@ namespace SnnDsl.Kernels;
 /// 16 registers with 8-lane vectors) and uses fused multiply-add. Each element of C is summed in
 /// increasing k, whatever the blocking, so the result does not depend on the caller's split of
 /// the rows. Single-threaded: callers parallelise over independent row blocks.
+/// On AVX-512 hardware, products of at least 8 x 32 copy both operands into aligned micro-panels and
+/// run an 8 x 32 tile of 512-bit accumulators; the chain of fused multiply-adds per element is the
+/// same, so both paths give the same bits.
 /// </remarks>
 public static class Gemm
 {

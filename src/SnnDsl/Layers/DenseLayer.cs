@@ -49,9 +49,17 @@ public enum DenseInput
 /// gradient rows of the active inputs; neither multiplies. Real input runs <see cref="Gemm"/>.
 /// </para>
 /// <para>
-/// Summation order, both paths: an output is the bias plus the active weight rows in increasing
-/// input index; a weight gradient element sums rows in increasing row index. The two paths give
-/// the same value up to rounding (the matrix product fuses multiply-adds and adds zeros).
+/// Layers of at least 64 outputs run the event-driven forward pass on a packed copy of the weights:
+/// column panels of 64, each <c>[Inputs + 1, 64]</c> contiguous and cache-line aligned (bias last),
+/// walked in blocks of 128 inputs so the rows being added sit in the L1 cache. The network runner packs
+/// once per batch and, for the weight gradient, records each chunk's active rows and packed output
+/// gradient and sums them over the whole batch panel by panel on all its threads.
+/// </para>
+/// <para>
+/// Summation order, all paths: an output is the bias plus the active weight rows in increasing
+/// input index; a weight gradient element sums rows in increasing row index. The event-driven and
+/// matrix-product paths give the same value up to rounding (the matrix product fuses multiply-adds
+/// and adds zeros).
 /// </para>
 /// </remarks>
 public sealed class DenseLayer
