@@ -41,6 +41,15 @@ var stats = net.Run(duration, new Progress(duration));
 double meanRate = rate.MeanRateHz;
 double cv = spikes.MeanIsiCv(minSpikes: 3, out int cvNeurons);
 Console.WriteLine($"{stats.Spikes:N0} spikes: mean rate {meanRate:0.00} Hz, ISI CV {cv:0.000} (over {cvNeurons:N0} neurons with 3+ spikes).");
+var bins = rate.RatesHz();
+long skip = (long)Math.Round(200 / net.Dt);
+double late = 0; for (int b = 200; b < bins.Length; b++) late += bins[b];
+late /= Math.Max(1, bins.Length - 200);
+double lateCv = spikes.MeanIsiCv(3, out int lateN, skip);
+double m = 0, v = 0; int nb = 0;
+for (int b = 200; b < bins.Length; b++) { double c = bins[b] * neurons / 1000.0; m += c; v += c * c; nb++; }
+m /= Math.Max(1, nb); v = v / Math.Max(1, nb) - m * m;
+Console.WriteLine($"after 200 ms: rate {late:0.00} Hz, ISI CV {lateCv:0.000} ({lateN} neurons), population count Fano factor (1 ms bins) {v / m:0.00}");
 Console.WriteLine($"{stats.SynapticEvents:N0} synaptic events; simulated in {stats.WallSeconds:0.000} s, built in {buildSeconds:0.000} s ({stats.SynapticEvents / stats.WallSeconds / 1e6:0.0} M events/s).");
 CubaRaster.Write(output, spikes, rate, cuba, duration);
 Console.WriteLine($"Wrote {output}");

@@ -45,16 +45,18 @@ public sealed class SpikeMonitor
     /// </summary>
     /// <param name="minSpikes">The fewest spikes (at least 3, i.e. two intervals) a neuron needs to count.</param>
     /// <param name="neurons">How many neurons qualified.</param>
-    public double MeanIsiCv(int minSpikes, out int neurons)
+    /// <param name="fromStep">Ignore spikes before this step (e.g. an initial transient).</param>
+    public double MeanIsiCv(int minSpikes, out int neurons, long fromStep = 0)
     {
         if (minSpikes < 3) throw new ArgumentOutOfRangeException(nameof(minSpikes), minSpikes, "A CV needs at least 3 spikes (two intervals).");
         var counts = new int[Source.Size];
-        foreach (int n in Neurons) counts[n]++;
+        for (int k = 0; k < Count; k++) if (_steps[k] >= fromStep) counts[_neurons[k]]++;
         var start = new int[Source.Size + 1];
         for (int i = 0; i < Source.Size; i++) start[i + 1] = start[i] + counts[i];
         var fill = (int[])start.Clone();
-        var times = new int[Count];
-        for (int k = 0; k < Count; k++) times[fill[_neurons[k]]++] = _steps[k]; // steps ascend, so each neuron's list is sorted
+        var times = new int[start[Source.Size]];
+        for (int k = 0; k < Count; k++)
+            if (_steps[k] >= fromStep) times[fill[_neurons[k]]++] = _steps[k]; // steps ascend, so each neuron's list is sorted
         double sum = 0;
         neurons = 0;
         for (int i = 0; i < Source.Size; i++)

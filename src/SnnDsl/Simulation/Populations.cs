@@ -125,6 +125,47 @@ public sealed class PoissonGroup : SpikeSource
 }
 
 /// <summary>
+/// Spikes at given steps (Brian2's <c>SpikeGeneratorGroup</c>): neuron <c>indices[k]</c> spikes in step
+/// <c>steps[k]</c> (the spike is at the end of that step, like a neuron's). For stimuli and tests.
+/// </summary>
+public sealed class SpikeGenerator : SpikeSource
+{
+    private readonly long[] _steps;
+    private readonly int[] _indices;
+
+    internal SpikeGenerator(string name, int size, ReadOnlySpan<int> indices, ReadOnlySpan<long> steps) : base(name, size)
+    {
+        if (indices.Length != steps.Length) throw new ArgumentException($"indices holds {indices.Length} values but steps holds {steps.Length}; give one step per spike.", nameof(steps));
+        for (int k = 0; k < indices.Length; k++)
+        {
+            if ((uint)indices[k] >= (uint)size) throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"Spike {k}: neuron {indices[k]} is outside [0, {size}).");
+            if (steps[k] < 0) throw new ArgumentOutOfRangeException(nameof(steps), steps[k], $"Spike {k}: the step must not be negative.");
+        }
+        _steps = steps.ToArray();
+        _indices = indices.ToArray();
+        Array.Sort(_steps, _indices);
+    }
+
+    internal override void StepBlock(int block, long step)
+    {
+        int start = BlockStart(block), end = start + BlockLength(block), c = 0;
+        var list = _blockSpikes[block];
+        int lo = Array.BinarySearch(_steps, step);
+        if (lo >= 0)
+        {
+            while (lo > 0 && _steps[lo - 1] == step) lo--;
+            for (int k = lo; k < _steps.Length && _steps[k] == step; k++)
+            {
+                int i = _indices[k];
+                if (i >= start && i < end && Array.IndexOf(list, i, 0, c) < 0) list[c++] = i;
+            }
+            Array.Sort(list, 0, c);
+        }
+        _blockCounts[block] = c;
+    }
+}
+
+/// <summary>
 /// A population of neurons of any generated <c>[Neuron]</c> model with one input port, stored as
 /// one generated layer per block of <see cref="SpikingNetwork.BlockSize"/> neurons. Projections add
 /// their synaptic currents into the port each step; an optional refractory period holds chosen

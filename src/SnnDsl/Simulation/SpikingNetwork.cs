@@ -131,6 +131,14 @@ public sealed class SpikingNetwork : IDisposable
         return group;
     }
 
+    /// <summary>Adds a source whose neuron <paramref name="indices"/>[k] spikes in step <paramref name="steps"/>[k] (stimuli, tests).</summary>
+    public SpikeGenerator AddSpikeGenerator(string name, int size, ReadOnlySpan<int> indices, ReadOnlySpan<long> steps)
+    {
+        var g = new SpikeGenerator(name, size, indices, steps);
+        Add(g);
+        return g;
+    }
+
     private void Add(SpikeSource s)
     {
         foreach (var other in _sources)
