@@ -87,16 +87,27 @@ public abstract class Connectivity
     }
 
     /// <summary>
-    /// Builds the table for <paramref name="sources"/> x <paramref name="targets"/> neurons.
-    /// <paramref name="diagonalOffset"/>: when source and target are one population, the target index of source 0 (the range start); otherwise null.
+    /// Builds the table for <paramref name="sources"/> x <paramref name="targets"/> neurons, as
+    /// <see cref="SpikingNetwork.Connect"/> does (it passes a key derived from the network seed and the projection's index).
     /// </summary>
-    internal abstract SynapseTable Build(int sources, int targets, int? diagonalOffset, ulong key);
+    /// <param name="sources">Presynaptic neurons.</param>
+    /// <param name="targets">Postsynaptic neurons.</param>
+    /// <param name="diagonalOffset">When source and target are one population: the index of source 0 in it (the range start), so self-connections can be recognised; otherwise null.</param>
+    /// <param name="key">The random stream (see <see cref="SnnDsl.Kernels.SnnRandom.StreamKey"/>).</param>
+    public SynapseTable Build(int sources, int targets, int? diagonalOffset, ulong key)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sources);
+        ArgumentOutOfRangeException.ThrowIfNegative(targets);
+        return BuildCore(sources, targets, diagonalOffset, key);
+    }
+
+    private protected abstract SynapseTable BuildCore(int sources, int targets, int? diagonalOffset, ulong key);
 
     private static bool IsSelf(int i, int j, int? offset) => offset is int o && i + o == j;
 
     private sealed class DenseRule(bool self) : Connectivity
     {
-        internal override SynapseTable Build(int sources, int targets, int? offset, ulong key)
+        private protected override SynapseTable BuildCore(int sources, int targets, int? offset, ulong key)
         {
             var rows = new int[sources + 1];
             var list = new List<int>();
@@ -112,7 +123,7 @@ public abstract class Connectivity
 
     private sealed class OneToOneRule : Connectivity
     {
-        internal override SynapseTable Build(int sources, int targets, int? offset, ulong key)
+        private protected override SynapseTable BuildCore(int sources, int targets, int? offset, ulong key)
         {
             if (sources != targets)
                 throw new ArgumentException($"One-to-one connectivity needs as many sources as targets, but has {sources} sources and {targets} targets; connect a source range of the target's size.", "connectivity");
@@ -125,7 +136,7 @@ public abstract class Connectivity
 
     private sealed class ProbabilityRule(double p, bool self) : Connectivity
     {
-        internal override SynapseTable Build(int sources, int targets, int? offset, ulong key)
+        private protected override SynapseTable BuildCore(int sources, int targets, int? offset, ulong key)
         {
             var rows = new int[sources + 1];
             var list = new List<int>((int)Math.Min(int.MaxValue / 2, sources * (double)targets * p * 1.05 + 16));
@@ -152,7 +163,7 @@ public abstract class Connectivity
 
     private sealed class InDegreeRule(int k, bool self) : Connectivity
     {
-        internal override SynapseTable Build(int sources, int targets, int? offset, ulong key)
+        private protected override SynapseTable BuildCore(int sources, int targets, int? offset, ulong key)
         {
             // Floyd's sampling of k distinct sources per target (O(k) per target), then a counting
             // sort from target-major to the source-major rows: O(synapses) in all.
@@ -189,7 +200,7 @@ public abstract class Connectivity
 
     private sealed class ListRule(int[] i, int[] j, float[] w, float[]? d) : Connectivity
     {
-        internal override SynapseTable Build(int sources, int targets, int? offset, ulong key)
+        private protected override SynapseTable BuildCore(int sources, int targets, int? offset, ulong key)
         {
             var rows = new int[sources + 1];
             for (int k = 0; k < i.Length; k++)
