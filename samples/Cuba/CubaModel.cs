@@ -55,10 +55,19 @@ public sealed class CubaNetwork : IDisposable
         Exc = Network.Connect(Cells.Range(0, Excitatory), Cells, new ExpCurrent(Tau: 5f), Connectivity.FixedProbability(P), weight: We);
         Inh = Network.Connect(Cells.Range(Excitatory, neurons - Excitatory), Cells, new ExpCurrent(Tau: 10f), Connectivity.FixedProbability(P), weight: Wi);
         // Brian2: P.v = 'Vr + rand() * (Vt - Vr)'.
-        var v0 = new float[neurons];
+        _v0 = new float[neurons];
         ulong key = SnnRandom.StreamKey(seed, 424242);
-        for (int i = 0; i < neurons; i++) v0[i] = model.Vr + SnnRandom.Uniform(key, (ulong)i, 0) * (model.Vt - model.Vr);
-        Cells.SetState("V", v0);
+        for (int i = 0; i < neurons; i++) _v0[i] = model.Vr + SnnRandom.Uniform(key, (ulong)i, 0) * (model.Vt - model.Vr);
+        Cells.SetState("V", _v0);
+    }
+
+    private readonly float[] _v0;
+
+    /// <summary>Back to time 0 with the same connectivity and initial potentials (the run then repeats exactly).</summary>
+    public void Restart()
+    {
+        Network.Reset();
+        Cells.SetState("V", _v0);
     }
 
     /// <summary>The network.</summary>

@@ -183,7 +183,7 @@ public sealed class NeuronPopulation : SpikeSource
     private readonly float[] _input;
     private readonly float[] _spikeBuffer;
     private readonly int _refractorySteps;
-    private readonly int[] _countdown;
+    private readonly RefractoryQueue[] _fifo;
     private readonly StateGetter[][] _held;
     private readonly float[][] _heldValues;
     internal readonly List<Projection> Incoming = new();
@@ -221,7 +221,8 @@ public sealed class NeuronPopulation : SpikeSource
             _held[k] = g;
             _heldValues[k] = new float[size];
         }
-        _countdown = new int[size];
+        _fifo = new RefractoryQueue[Blocks];
+        for (int b = 0; b < Blocks; b++) _fifo[b] = new RefractoryQueue(BlockLength(b));
     }
 
     /// <summary>The neuron model's input port that synaptic currents are added to.</summary>
@@ -295,42 +296,94 @@ public sealed class NeuronPopulation : SpikeSource
         input.Clear();
         foreach (var p in Incoming) p.Synapses.AddOutput(start, len, input, p.Readers[block]);
         _layers[block].Step(input, spikes);
-        if (_refractorySteps > 0) ApplyRefractory(block, start, len, spikes);
+        if (_refractorySteps > 0) HoldRefractory(block, start, step, spikes);
         foreach (var p in Incoming) p.Synapses.Advance(start, len);
-        var list = _blockSpikes[block];
-        int c = 0;
-        for (int i = 0; i < len; i++)
-            if (spikes[i] != 0f) list[c++] = start + i;
-        _blockCounts[block] = c;
+        CollectSpikes(block, start, step, spikes);
     }
 
-    private void ApplyRefractory(int block, int start, int len, Span<float> spikes)
+    /// <summary>
+    /// Neurons that fired in the last <see cref="RefractorySteps"/> steps (a FIFO per block, in firing order:
+    /// every neuron has the same period, so the oldest leaves first) get their held states back and lose any spike.
+    /// Cost per step is the number of refractory neurons, not the block size.
+    /// </summary>
+    private void HoldRefractory(int block, int start, long step, Span<float> spikes)
     {
-        var countdown = _countdown.AsSpan(start, len);
+        var fifo = _fifo[block];
+        int n = fifo.Count;
+        if (n == 0) return;
+        int cap = fifo.Neuron.Length;
         Span<float> spiked = _spiked is null ? default : _spiked[block]();
-        for (int i = 0; i < len; i++)
+        for (int k = 0; k < _held.Length; k++)
         {
-            if (countdown[i] > 0)
+            var state = _held[k][block]();
+            var held = _heldValues[k];
+            for (int q = 0, at = fifo.Head; q < n; q++, at = at + 1 == cap ? 0 : at + 1)
             {
-                // Refractory: the held states keep their post-reset values and the neuron cannot fire.
-                countdown[i]--;
-                for (int k = 0; k < _held.Length; k++) _held[k][block]()[i] = _heldValues[k][start + i];
-                spikes[i] = 0f;
-                if (!spiked.IsEmpty) spiked[i] = 0f;
-            }
-            else if (spikes[i] != 0f)
-            {
-                countdown[i] = _refractorySteps;
-                for (int k = 0; k < _held.Length; k++) _heldValues[k][start + i] = _held[k][block]()[i];
+                int i = fifo.Neuron[at];
+                state[i] = held[start + i];
             }
         }
+        for (int q = 0, at = fifo.Head; q < n; q++, at = at + 1 == cap ? 0 : at + 1)
+        {
+            int i = fifo.Neuron[at];
+            spikes[i] = 0f;
+            if (!spiked.IsEmpty) spiked[i] = 0f;
+        }
+        // Neurons whose period ends with this step leave the queue.
+        while (fifo.Count > 0 && fifo.Step[fifo.Head] + _refractorySteps <= step)
+        {
+            fifo.Head = fifo.Head + 1 == cap ? 0 : fifo.Head + 1;
+            fifo.Count--;
+        }
+    }
+
+    /// <summary>Lists the block's spikes (SIMD skip over silent stretches) and starts their refractory periods.</summary>
+    private void CollectSpikes(int block, int start, long step, Span<float> spikes)
+    {
+        var list = _blockSpikes[block];
+        int c = 0, len = spikes.Length, i = 0;
+        ref float r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(spikes);
+        int width = System.Numerics.Vector<float>.Count;
+        for (; i <= len - width; i += width)
+        {
+            if (System.Numerics.Vector.EqualsAll(System.Numerics.Vector.LoadUnsafe(ref r, (nuint)i), System.Numerics.Vector<float>.Zero)) continue;
+            for (int j = i; j < i + width; j++) if (spikes[j] != 0f) list[c++] = start + j;
+        }
+        for (; i < len; i++) if (spikes[i] != 0f) list[c++] = start + i;
+        _blockCounts[block] = c;
+        if (_refractorySteps == 0 || c == 0) return;
+        var fifo = _fifo[block];
+        int cap = fifo.Neuron.Length;
+        for (int k = 0; k < _held.Length; k++)
+        {
+            var state = _held[k][block]();
+            var held = _heldValues[k];
+            for (int q = 0; q < c; q++) held[list[q]] = state[list[q] - start];
+        }
+        for (int q = 0; q < c; q++)
+        {
+            int at = fifo.Head + fifo.Count;
+            if (at >= cap) at -= cap;
+            fifo.Neuron[at] = list[q] - start;
+            fifo.Step[at] = step;
+            fifo.Count++;
+        }
+    }
+
+    /// <summary>The refractory neurons of one block, oldest first (a ring of capacity = block length: a neuron is in it at most once).</summary>
+    private sealed class RefractoryQueue(int capacity)
+    {
+        public readonly int[] Neuron = new int[capacity];
+        public readonly long[] Step = new long[capacity];
+        public int Head;
+        public int Count;
     }
 
     internal override void ResetState()
     {
         base.ResetState();
         foreach (var l in _layers) l.Reset();
-        Array.Clear(_countdown);
+        foreach (var f in _fifo) { f.Head = 0; f.Count = 0; }
         Array.Clear(_input);
     }
 
