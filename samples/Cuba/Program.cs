@@ -7,7 +7,7 @@ using SnnDsl.Simulation;
 
 // CUBA (Vogels & Abbott 2005; Brette et al. 2007; Brian2 examples/CUBA.py).
 // Usage: dotnet run -c Release --project samples/Cuba -- [--neurons N] [--duration MS] [--threads N] [--seed S] [--out FILE.svg] [--json]
-int neurons = 4000, threads = Math.Min(Environment.ProcessorCount, 2);
+int neurons = 4000, threads = 1; // --threads N: identical results; pays off for large N on idle cores (one barrier per 0.1 ms step)
 float duration = 1000f;
 ulong seed = 1;
 bool json = false;
