@@ -101,21 +101,31 @@ public sealed class PoissonGroup : SpikeSource
     private readonly ulong _key;
     private readonly float _dtMs;
 
+    private float _rateHz;
+
     internal PoissonGroup(string name, int size, float rateHz, float dtMs, ulong key) : base(name, size)
     {
-        if (!(rateHz >= 0) || float.IsPositiveInfinity(rateHz)) throw new ArgumentOutOfRangeException(nameof(rateHz), rateHz, "The rate must be a finite number of Hz, at least 0.");
-        if (rateHz * dtMs / 1000f > 1f) throw new ArgumentOutOfRangeException(nameof(rateHz), rateHz, $"rate * dt = {rateHz * dtMs / 1000f} is above 1 spike per step; lower the rate or the time step.");
         _key = key;
         _dtMs = dtMs;
         RateHz = rateHz;
     }
 
-    /// <summary>The firing rate of every train, Hz. May be changed between runs.</summary>
-    public float RateHz { get; set; }
+    /// <summary>The firing rate of every train, Hz (at most one spike per step: rate * dt &lt;= 1). May be changed between runs.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is negative, not finite, or above 1 / dt.</exception>
+    public float RateHz
+    {
+        get => _rateHz;
+        set
+        {
+            if (!(value >= 0) || float.IsPositiveInfinity(value)) throw new ArgumentOutOfRangeException("rateHz", value, "The rate must be a finite number of Hz, at least 0.");
+            if (value * _dtMs / 1000f > 1f) throw new ArgumentOutOfRangeException("rateHz", value, $"rate * dt = {value * _dtMs / 1000f} is above 1 spike per step; lower the rate or the time step.");
+            _rateHz = value;
+        }
+    }
 
     internal override void StepBlock(int block, long step)
     {
-        float p = RateHz * _dtMs / 1000f;
+        float p = _rateHz * _dtMs / 1000f;
         int start = BlockStart(block), len = BlockLength(block), c = 0;
         var list = _blockSpikes[block];
         for (int i = 0; i < len; i++)
