@@ -147,6 +147,9 @@ public sealed class Projection
 
     internal ITargetStateReader[] Readers { get; }
 
+    /// <summary>The index of the target port in <see cref="NeuronPopulation.Ports"/>.</summary>
+    internal int PortIndex { get; init; }
+
     /// <summary>
     /// For each target, the synapses that end on it (CSC view, built on first use in O(synapses)):
     /// <paramref name="start"/> has Targets + 1 offsets into <paramref name="synapses"/>, which lists synapse indices in ascending order.
