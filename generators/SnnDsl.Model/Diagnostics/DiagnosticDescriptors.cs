@@ -128,6 +128,16 @@ internal static class DiagnosticDescriptors
         "[Encoder(FanOut = \"{0}\")] must name a float parameter of '{1}' with a positive integer default",
         "Population codes drive FanOut output channels per input element; the count is a parameter, read as the built-in Index inside equations.");
 
+    public static readonly DiagnosticDescriptor SynapseMemberCount = Error("SNN0023",
+        "Synapse needs one [OnPre] and one [Output] member",
+        "Synapse '{0}' needs exactly one {1} member, found {2}",
+        "A synapse says what a presynaptic spike of weight w does ([OnPre], assignments to its states) and which current it delivers to the target's input port ([Output], an expression).");
+
+    public static readonly DiagnosticDescriptor InvalidSynapseMember = Error("SNN0024",
+        "Unsupported synapse member",
+        "'{0}' {1}",
+        "Synapse dynamics read only parameters, states and Dt; [OnPre] takes the spike's weight as its one float parameter; [Output] parameters name states of the target neuron (e.g. V).");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = typeof(DiagnosticDescriptors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToDictionary(d => d.Id);
