@@ -112,7 +112,7 @@ internal static class StabilityFindings
             double hmax = s.LargestStableDt.Dt;
             string? better = Alternative(m, dt, overrides, requireAccurate: false);
             string fixDt = Below(AccurateBound(s) is var acc && acc < hmax ? acc : hmax);
-            string advice = $"use Dt < {F(hmax)} ms" + (better is null ? "" : $" or Integrator.{better}");
+            string advice = "use a smaller Dt" + (fixDt.Length > 0 ? $" (e.g. {fixDt})" : "") + (better is null ? "" : $" or Integrator.{better}");
             var props = new Dictionary<string, string?> { [FixDt] = fixDt, [FixIntegrator] = better };
             list.Add(new Finding(DiagnosticDescriptors.UnstableIntegrator, where, null,
                 new[] { s.Integrator.ToString(), m.Name, F(dt), limit.Describe(), F(hmax), advice }, props));

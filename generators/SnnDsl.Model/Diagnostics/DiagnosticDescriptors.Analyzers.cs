@@ -21,7 +21,7 @@ internal static partial class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnstableIntegrator = Rule("SNN1002", DiagnosticSeverity.Error,
         "Integrator is unstable at this time step",
-        "Integrator.{0} is unstable for '{1}' at Dt = {2} ms: {3} leaves its stability region. The largest stable Dt is {4} ms; {5}",
+        "Integrator.{0} is unstable for '{1}' at Dt = {2} ms: {3} leaves its stability region, which needs Dt < {4} ms (the largest stable Dt); {5}",
         "The eigenvalues lambda of the Jacobian of the continuous system (at rest, and over the subthreshold range for nonlinear models) must satisfy |R(Dt lambda)| < 1 for the integrator's stability function R (Euler 1 + z, Rk2 1 + z + z^2/2, Rk4 up to z^4/24); forward Euler needs Dt < 2 tau. Otherwise every step amplifies the error and the simulation diverges to infinity or NaN.");
 
     public static readonly DiagnosticDescriptor InaccurateIntegrator = Rule("SNN1003", DiagnosticSeverity.Warning,
