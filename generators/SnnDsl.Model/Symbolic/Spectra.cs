@@ -274,13 +274,13 @@ internal static class Spectra
         double inside = 0;
         for (double s = scanStep; s <= scanEnd; s += scanStep)
         {
-            if (Amplification(method, dir * s).Magnitude >= 1)
+            if (Outside(method, dir * s))
             {
                 double lo = inside, hi = s;
                 for (int i = 0; i < 60; i++)
                 {
                     double mid = 0.5 * (lo + hi);
-                    if (Amplification(method, dir * mid).Magnitude >= 1) hi = mid; else lo = mid;
+                    if (Outside(method, dir * mid)) hi = mid; else lo = mid;
                 }
                 return lo / mag;
             }
@@ -288,6 +288,10 @@ internal static class Spectra
         }
         return scanEnd / mag;
     }
+
+    // |R| > 1 beyond rounding: near z = 0, |R| of a method that is stable there (Rk4 on the imaginary
+    // axis, |R|^2 = 1 - y^6/72 + ...) rounds to exactly 1.
+    private static bool Outside(ExplicitMethod method, Complex z) => Amplification(method, z).Magnitude > 1 + 1e-12;
 
     /// <summary>Spectral radius: the largest eigenvalue magnitude, or NaN when the eigenvalues cannot be computed.</summary>
     public static double SpectralRadius(double[] a, int n)

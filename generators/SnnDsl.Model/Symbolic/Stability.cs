@@ -176,9 +176,9 @@ internal static class Stability
     // ------------------------------------------------------------------ time constants
 
     /// <summary>
-    /// Parameters that divide time, found symbolically: a parameter that is a factor of a denominator
-    /// in the self-coefficient d(dX/dt)/dX of a continuous state (tau in -X/tau, C in -g X/C), or in a
-    /// quotient whose numerator reads Dt in a discrete map (tau in exp(-Dt/tau)).
+    /// Parameters that divide time, found symbolically: a parameter the self-coefficient d(dX/dt)/dX of a
+    /// continuous state is inversely proportional to (tau in -X/tau, C in -g X/C), or a factor of the
+    /// denominator of a quotient whose numerator reads Dt in a discrete map (tau in exp(-Dt/tau)).
     /// </summary>
     public static List<TimeConstant> TimeConstants(ModelSpec m)
     {
@@ -192,11 +192,7 @@ internal static class Stability
             if (s.Dynamics == DynamicsKind.Derivative)
             {
                 Expr self = Algebra.Diff(s.Equation, new Sym(SymKind.State, s.Name));
-                Algebra.Visit(self, n =>
-                {
-                    if (n is Binary { Op: BinOp.Div } d)
-                        foreach (var p in DenominatorParameters(d.Right)) Add(p, s.Name);
-                });
+                foreach (var p in Divisors(self)) Add(p, s.Name);
             }
             else
             {
@@ -208,6 +204,31 @@ internal static class Stability
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// Parameters p such that <paramref name="e"/> is X / (p * ...) with X free of p: the rate scales as
+    /// 1/p (tau in -1/tau, C in (-gL + ...)/C), unlike a slope factor inside a nonlinearity (AdEx's
+    /// DeltaT in exp((V - VT)/DeltaT)/DeltaT, which also appears outside the denominator).
+    /// </summary>
+    private static IEnumerable<string> Divisors(Expr e)
+    {
+        switch (e)
+        {
+            case Unary { Op: UnOp.Neg } u:
+                foreach (var p in Divisors(u.Operand)) yield return p;
+                break;
+            case Binary { Op: BinOp.Div } d:
+                foreach (var p in DenominatorParameters(d.Right))
+                    if (!Algebra.DependsOn(d.Left, y => y.Kind == SymKind.Param && y.Name == p)) yield return p;
+                break;
+            case Binary { Op: BinOp.Mul } m:
+                foreach (var p in Divisors(m.Left))
+                    if (!Algebra.DependsOn(m.Right, y => y.Kind == SymKind.Param && y.Name == p)) yield return p;
+                foreach (var p in Divisors(m.Right))
+                    if (!Algebra.DependsOn(m.Left, y => y.Kind == SymKind.Param && y.Name == p)) yield return p;
+                break;
+        }
     }
 
     /// <summary>Parameters that are factors of a product-of-factors denominator (p, p*q, 2*p, -p).</summary>
@@ -424,15 +445,18 @@ internal static class Stability
             }
             var fx = new double[k];
             double res = Residual(x, fx);
-            for (int iter = 0; iter < 60; iter++)
+            for (int iter = 0; iter < 100; iter++)
             {
-                if (double.IsNaN(res)) return false;
-                if (res <= 1e-11) return true;
+                if (double.IsNaN(res) || double.IsInfinity(res)) return false;
+                if (res == 0) return true;
                 var a = new double[k * k];
                 for (int r = 0; r < k; r++)
                     for (int c = 0; c < k; c++) a[r * k + c] = Evaluator.Eval(jac[idx[r] * n + idx[c]], env);
                 var dx = Solve(a, fx.Select(v => -v).ToArray(), k);
-                if (dx is null) return false;
+                if (dx is null) return res <= 1e-9;
+                double rel = 0;
+                for (int c = 0; c < k; c++) rel = Math.Max(rel, Math.Abs(dx[c]) / (1 + Math.Abs(x[idx[c]])));
+                // Close to the root a full step is taken whatever rounding does to the residual.
                 double step = 1;
                 var trial = new double[n];
                 double trialRes = double.NaN;
@@ -441,12 +465,13 @@ internal static class Stability
                     Array.Copy(x, trial, n);
                     for (int c = 0; c < k; c++) trial[idx[c]] += step * dx[c];
                     trialRes = Residual(trial, null);
-                    if (!double.IsNaN(trialRes) && trialRes < res) break;
+                    if (!double.IsNaN(trialRes) && (trialRes < res || rel * step < 1e-6)) break;
                     step /= 2;
                 }
-                if (double.IsNaN(trialRes) || trialRes >= res) return res <= 1e-9;
+                if (double.IsNaN(trialRes) || !(trialRes < res || rel * step < 1e-6)) return res <= 1e-9;
                 Array.Copy(trial, x, n);
                 res = Residual(x, fx);
+                if (rel * step < 1e-13) return res <= 1e-9;
             }
             return res <= 1e-9;
         }
