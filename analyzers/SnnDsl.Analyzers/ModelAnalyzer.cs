@@ -50,7 +50,10 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
             if (neuron is null) return;
             var cache = new ModelCache(neuron);
             start.RegisterSymbolAction(c => Guarded(() => AnalyzeModel(c, cache)), SymbolKind.NamedType);
-            start.RegisterOperationAction(c => Guarded(() => AnalyzeCreation(c, cache)), OperationKind.ObjectCreation, OperationKind.Invocation);
+            // Syntax actions with a cheap filter, then the operation of just that node: an operation action
+            // would make the driver build operation trees for every method body (about 100 ms for ten models).
+            start.RegisterSyntaxNodeAction(c => Guarded(() => AnalyzeCreationSyntax(c, cache)),
+                SyntaxKind.ObjectCreationExpression, SyntaxKind.ImplicitObjectCreationExpression, SyntaxKind.InvocationExpression);
         });
     }
 
@@ -165,10 +168,34 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
 
     // ------------------------------------------------------------------ call sites
 
-    private static void AnalyzeCreation(OperationAnalysisContext context, ModelCache cache)
+    private static void AnalyzeCreationSyntax(SyntaxNodeAnalysisContext context, ModelCache cache)
     {
-        var ct = context.CancellationToken;
-        switch (context.Operation)
+        if (context.Node is InvocationExpressionSyntax invocation)
+        {
+            string? name = invocation.Expression switch
+            {
+                MemberAccessExpressionSyntax m => m.Name.Identifier.ValueText,
+                IdentifierNameSyntax id => id.Identifier.ValueText,
+                _ => null,
+            };
+            if (name != "CreateLayer") return;
+        }
+        else if (context.Node is BaseObjectCreationExpressionSyntax creation)
+        {
+            // Without arguments nothing is constant but the defaults, which the declaration's own analysis covers.
+            if (creation.ArgumentList is null or { Arguments.Count: 0 }) return;
+            if (context.SemanticModel.GetTypeInfo(creation, context.CancellationToken).Type is not INamedTypeSymbol type) return;
+            var model = type.Name == "Layer" && type.ContainingType is { } owner ? owner : type;
+            if (cache.NeuronAttribute(model) is null) return;
+        }
+        var operation = context.SemanticModel.GetOperation(context.Node, context.CancellationToken);
+        if (operation is null) return;
+        AnalyzeCreation(operation, context.ReportDiagnostic, cache, context.CancellationToken);
+    }
+
+    private static void AnalyzeCreation(IOperation operation, Action<Diagnostic> report, ModelCache cache, CancellationToken ct)
+    {
+        switch (operation)
         {
             case IObjectCreationOperation creation when creation.Type is INamedTypeSymbol t && cache.NeuronAttribute(t) is not null:
                 {
@@ -182,21 +209,21 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
                         var arg = creation.Arguments.FirstOrDefault(a => a.Parameter?.Name == tau.Parameter && a.ArgumentKind == ArgumentKind.Explicit);
                         if (arg is null) continue;
                         reported = true;
-                        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NonPositiveTimeConstant, arg.Value.Syntax.GetLocation(),
+                        report(Diagnostic.Create(DiagnosticDescriptors.NonPositiveTimeConstant, arg.Value.Syntax.GetLocation(),
                             $"Time constant '{tau.Parameter}'", spec.Name, Model.Symbolic.Stability.Format(value), $"it divides time in d{tau.State}; pass a positive value"));
                     }
                     if (reported || !all || !creation.Arguments.Any(a => a.ArgumentKind == ArgumentKind.Explicit)) return;
                     // Constant parameters that make the model unstable at its own Dt (only when the defaults are not).
                     if (StabilityFindings.ForStep(spec, spec.Dt, null, atCallSite: true).Count > 0) return;
                     foreach (var f in StabilityFindings.ForStep(spec, spec.Dt, values, atCallSite: true))
-                        context.ReportDiagnostic(Diagnostic.Create(f.Descriptor, creation.Syntax.GetLocation(), f.Properties.ToImmutableDictionary(), f.Arguments));
+                        report(Diagnostic.Create(f.Descriptor, creation.Syntax.GetLocation(), f.Properties.ToImmutableDictionary(), f.Arguments));
                     return;
                 }
             case IObjectCreationOperation layer when layer.Type is INamedTypeSymbol { Name: "Layer", ContainingType: { } owner } && cache.NeuronAttribute(owner) is not null:
-                CheckLayer(context, cache, owner, layer.Arguments.FirstOrDefault(a => a.Parameter?.Name == "model")?.Value, layer.Arguments);
+                CheckLayer(report, cache, ct, owner, layer.Arguments.FirstOrDefault(a => a.Parameter?.Name == "model")?.Value, layer.Arguments);
                 return;
             case IInvocationOperation { TargetMethod: { Name: "CreateLayer", ContainingType: { } owner2 } } call when cache.NeuronAttribute(owner2) is not null:
-                CheckLayer(context, cache, owner2, call.Instance, call.Arguments);
+                CheckLayer(report, cache, ct, owner2, call.Instance, call.Arguments);
                 return;
         }
     }
@@ -231,23 +258,23 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>A layer built with a constant dt: SNN1001 for dt &lt;= 0, SNN1002 when the model's parameters are known and unstable at dt.</summary>
-    private static void CheckLayer(OperationAnalysisContext context, ModelCache cache, INamedTypeSymbol modelType, IOperation? model, ImmutableArray<IArgumentOperation> arguments)
+    private static void CheckLayer(Action<Diagnostic> report, ModelCache cache, CancellationToken ct, INamedTypeSymbol modelType, IOperation? model, ImmutableArray<IArgumentOperation> arguments)
     {
         var dtArg = arguments.FirstOrDefault(a => a.Parameter?.Name == "dt" && a.ArgumentKind == ArgumentKind.Explicit);
         if (dtArg is null || Constant(dtArg.Value) is not double dt) return;
-        var (spec, _) = cache.Get(modelType, context.CancellationToken);
+        var (spec, _) = cache.Get(modelType, ct);
         if (spec is null) return;
         var location = dtArg.Value.Syntax.GetLocation();
         if (!(dt > 0))
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NonPositiveTimeConstant, location,
+            report(Diagnostic.Create(DiagnosticDescriptors.NonPositiveTimeConstant, location,
                 "The time step dt", spec.Name, Model.Symbolic.Stability.Format(dt), "pass a positive number of ms"));
             return;
         }
-        var values = KnownModel(model, context.CancellationToken);
+        var values = KnownModel(model, ct);
         if (values is null) return;
         foreach (var f in StabilityFindings.ForStep(spec, dt, values, atCallSite: true))
-            context.ReportDiagnostic(Diagnostic.Create(f.Descriptor, location, f.Properties.ToImmutableDictionary(), f.Arguments));
+            report(Diagnostic.Create(f.Descriptor, location, f.Properties.ToImmutableDictionary(), f.Arguments));
     }
 
     /// <summary>
