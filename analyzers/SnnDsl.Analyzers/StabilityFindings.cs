@@ -184,8 +184,9 @@ internal static class StabilityFindings
     public static string Below(double bound)
     {
         if (!(bound > 0) || double.IsInfinity(bound)) return "";
-        double scale = Math.Pow(10, Math.Floor(Math.Log10(bound)) - 1);
-        double v = Math.Floor(bound / scale * (1 - 1e-12)) * scale;
+        double below = bound * (1 - 1e-12);
+        double scale = Math.Pow(10, Math.Floor(Math.Log10(below)) - 1);
+        double v = Math.Floor(below / scale) * scale;
         if (v >= bound) v -= scale;
         if (!(v > 0)) return "";
         return Literal(v);
