@@ -13,7 +13,7 @@ namespace SnnDsl.Generators;
 /// </summary>
 internal static class StabilityGuards
 {
-    private const string Guard = "global::SnnDsl.Stability.StabilityGuard";
+    private const string Guard = "global::SnnDsl.Numerics.StabilityGuard";
 
     public static void Write(IndentedTextWriter w, KernelPlan plan)
     {

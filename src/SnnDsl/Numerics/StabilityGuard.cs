@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using SnnDsl.Model.Symbolic;
 
-namespace SnnDsl.Stability;
+namespace SnnDsl.Numerics;
 
 /// <summary>
 /// Run-time counterparts of the analyzers' error rules, called by every generated <c>Layer</c>
