@@ -163,7 +163,7 @@ public sealed class RuleTests
     {
         var d = await AnalyzerHarness.VerifyAsync(Leaky("1.2f").Replace("{|ID:", "{|SNN1005:"));
         Assert.Equal("The discrete map of 'TestLeaky' has the decay factor 1.2 (eigenvalue of d[Mem]/d[Mem] = Beta); >= 1 in magnitude: the state grows without bound. "
-            + "snnTorch silently clamps such a beta into [0, 1]; SnnDsl uses it as written", AnalyzerHarness.Message(d, "SNN1005"));
+            + "snnTorch silently clamps such a beta into [0, 1]; SnnDsl uses it as written, so give it a value in (0, 1)", AnalyzerHarness.Message(d, "SNN1005"));
         var n = await AnalyzerHarness.VerifyAsync(Leaky("-0.5f").Replace("{|ID:", "{|SNN1005:"));
         Assert.Contains("negative: the state alternates in sign", AnalyzerHarness.Message(n, "SNN1005"));
     }
@@ -268,7 +268,7 @@ public sealed class RuleTests
     {
         var d = await AnalyzerHarness.VerifyAsync(Lif("float TauMem = 10f, float Threshold = 1f, float VReset = 2f")
             .Replace("V = VReset;", "V = {|SNN1010:VReset|};"));
-        Assert.Equal("'TestLif' resets V to 2, which is not below the threshold 1: a neuron that fires stays above threshold and fires again at every step", AnalyzerHarness.Message(d, "SNN1010"));
+        Assert.Equal("'TestLif' resets V to 2, which is not below the threshold 1: a neuron that fires stays above threshold and fires again at every step; reset below the threshold", AnalyzerHarness.Message(d, "SNN1010"));
     }
 
     [Fact]

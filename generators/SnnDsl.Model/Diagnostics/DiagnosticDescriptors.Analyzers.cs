@@ -36,7 +36,7 @@ internal static partial class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DecayFactorOutOfRange = Rule("SNN1005", DiagnosticSeverity.Warning,
         "Discrete decay factor outside (0, 1)",
-        "The discrete map of '{0}' has the decay factor {1} (eigenvalue of d[{2}]/d[{2}] = {3}); {4}. snnTorch silently clamps such a beta into [0, 1]; SnnDsl uses it as written",
+        "The discrete map of '{0}' has the decay factor {1} (eigenvalue of d[{2}]/d[{2}] = {3}); {4}. snnTorch silently clamps such a beta into [0, 1]; SnnDsl uses it as written, so give it a value in (0, 1)",
         "A [Next] map x[t] = a x[t-1] + ... forgets its past only for 0 < a < 1: a >= 1 grows without bound (or never forgets), a < 0 alternates in sign every step. The factor is the eigenvalue of the map's Jacobian at its fixed point.");
 
     public static readonly DiagnosticDescriptor StiffExplicit = Rule("SNN1006", DiagnosticSeverity.Warning,
@@ -61,7 +61,7 @@ internal static partial class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ThresholdNotAboveReset = Rule("SNN1010", DiagnosticSeverity.Warning,
         "Threshold is not above the reset value",
-        "'{0}' resets {1} to {2}, which is not below the threshold {3}: a neuron that fires stays above threshold and fires again at every step",
+        "'{0}' resets {1} to {2}, which is not below the threshold {3}: a neuron that fires stays above threshold and fires again at every step; reset below the threshold",
         "After the reset the spiking variable must be below the threshold, or the spike condition holds again immediately.");
 
     public static readonly DiagnosticDescriptor StateNeverRead = Rule("SNN1011", DiagnosticSeverity.Warning,
