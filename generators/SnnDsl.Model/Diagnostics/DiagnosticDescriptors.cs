@@ -8,8 +8,10 @@ namespace SnnDsl.Model.Diagnostics;
 /// The one catalogue of SnnDsl diagnostics. SNN0xxx: the generator cannot generate the model
 /// (errors). SNN1xxx: analyzer judgement calls. IDs are never reused; a new ID is the highest
 /// shipped + 1, recorded in AnalyzerReleases.Unshipped.md and in the README's table.
+/// The SNN1xxx descriptors are in DiagnosticDescriptors.Analyzers.cs, which only the analyzer
+/// assembly compiles (each assembly's release-tracking files list the rules it contains).
 /// </summary>
-internal static class DiagnosticDescriptors
+internal static partial class DiagnosticDescriptors
 {
     private const string GeneratorCategory = "SnnDsl.Generator";
     private const string HelpBase = "https://github.com/snndsl/snndsl/blob/main/README.md#";
@@ -138,12 +140,16 @@ internal static class DiagnosticDescriptors
         "'{0}' {1}",
         "Synapse dynamics read only parameters, states and Dt; [OnPre] takes the spike's weight as its one float parameter; [Output] parameters name states of the target neuron (e.g. V).");
 
-    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = typeof(DiagnosticDescriptors)
+    // Built on first use: the partial class's fields live in several files, and field initializers
+    // of different files run in an unspecified order.
+    private static Dictionary<string, DiagnosticDescriptor>? s_byId;
+
+    private static Dictionary<string, DiagnosticDescriptor> ByIdMap => s_byId ??= typeof(DiagnosticDescriptors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToDictionary(d => d.Id);
 
     /// <summary>Every descriptor, ordered by ID.</summary>
-    public static IEnumerable<DiagnosticDescriptor> All => s_byId.Values.OrderBy(d => d.Id, System.StringComparer.Ordinal);
+    public static IEnumerable<DiagnosticDescriptor> All => ByIdMap.Values.OrderBy(d => d.Id, System.StringComparer.Ordinal);
 
-    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+    public static DiagnosticDescriptor ById(string id) => ByIdMap[id];
 }
