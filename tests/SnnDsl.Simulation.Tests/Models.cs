@@ -44,3 +44,17 @@ public partial record WrongPort
     /// <summary>To port 'drive'.</summary>
     [Output("drive")] public float Out => G;
 }
+
+/// <summary>A membrane with two input ports: dV/dt = (-V + ge - gi) / TauMem (excitatory and inhibitory drive kept apart).</summary>
+[Neuron]
+public partial record TwoPort(float TauMem = 20f)
+{
+    /// <summary>Membrane potential.</summary>
+    [State] public float V;
+
+    /// <summary>dV/dt.</summary>
+    [Derivative(nameof(V))] public float Dv(float ge, float gi) => (-V + ge - gi) / TauMem;
+
+    /// <summary>Never.</summary>
+    [SpikeWhen] public bool Fires => V >= 1e30f;
+}

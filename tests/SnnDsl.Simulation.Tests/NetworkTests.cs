@@ -206,12 +206,45 @@ public sealed class NetworkTests
         var src = net.AddPoissonGroup("src", 2, 10f);
         var cell = net.AddPopulation("cell", 2, n => new IF().CreateLayer(1, n, 0.1f));
         var port = Assert.Throws<ArgumentException>(() => net.Connect(src, cell, new WrongPort(), Connectivity.OneToOne(), 1f));
-        Assert.Equal("synapse", port.ParamName);
+        Assert.Equal("port", port.ParamName);
         Assert.Contains("'drive'", port.Message);
+        Assert.Equal("port", Assert.Throws<ArgumentException>(() => net.Connect(src, cell, new ExpCurrent(), Connectivity.OneToOne(), 1f, port: "ge")).ParamName);
+        net.Connect(src, cell, new WrongPort(), Connectivity.OneToOne(), 1f, port: "input"); // redirected to the neuron's port
+        var leaky = net.AddPopulation("leaky", 2, n => new Leaky().CreateLayer(1, n, 0.1f));          // its state is Mem, not V
+        var conductance = Assert.Throws<ArgumentException>(() => net.Connect(src, leaky, new ExpConductance(), Connectivity.OneToOne(), 1f));
+        Assert.Equal("synapse", conductance.ParamName);
+        Assert.Contains("'V'", conductance.Message);
+        net.Connect(src, cell, new ExpConductance(), Connectivity.OneToOne(), 1f);                         // IF has V
         var badLayer = Assert.Throws<ArgumentException>(() => net.AddPopulation("x", 3, n => new Lif().CreateLayer(1, n, 1f)));
         Assert.Equal("createLayer", badLayer.ParamName);
         Assert.Equal("name", Assert.Throws<ArgumentException>(() => net.AddPoissonGroup("src", 1, 1f)).ParamName);
         Assert.Equal("name", Assert.Throws<ArgumentException>(() => cell.SetState("W", new float[2])).ParamName);
+    }
+
+    /// <summary>A neuron with ports ge and gi fed by two projections (Brian2's ge/gi): each port receives its own synapses' current.</summary>
+    [Fact]
+    public void TwoPortNeuron_EachProjectionFeedsItsPort()
+    {
+        const float dt = 0.1f;
+        using var net = new SpikingNetwork(dt);
+        var src = net.AddSpikeGenerator("src", 2, [0, 1], [3, 3]);
+        var two = net.AddPopulation("two", 1, n => new TwoPort(TauMem: 20f).CreateLayer(1, n, dt));
+        var one = net.AddPopulation("one", 1, n => new Passive(TauMem: 20f).CreateLayer(1, n, dt));
+        Assert.Equal(new[] { "ge", "gi" }, two.Ports);
+        net.Connect(src.Range(0, 1), two, new ExpCurrent(Tau: 5f), Connectivity.OneToOne(), weight: 1f, port: "ge");
+        net.Connect(src.Range(1, 1), two, new ExpCurrent(Tau: 5f), Connectivity.OneToOne(), weight: 0.25f, port: "gi");
+        net.Connect(src.Range(0, 1), one, new ExpCurrent(Tau: 5f), Connectivity.OneToOne(), weight: 0.75f);
+        float peak = 0;
+        for (int step = 0; step < 200; step++)
+        {
+            net.RunSteps(1);
+            peak = Math.Max(peak, two.GetState("V", 0));
+            double decay = step >= 4 ? Math.Exp(-(step - 4) * dt / 5.0) : 0;
+            Assert.Equal(decay, two.GetLastInput("ge")[0], 1e-6);
+            Assert.Equal(0.25 * decay, two.GetLastInput("gi")[0], 1e-6);
+            Assert.Equal(one.GetState("V", 0), two.GetState("V", 0), 1e-6);
+        }
+        Assert.InRange(peak, 0.75 * 0.2551 / 1.62, 0.75 * 0.2551 / 1.62 * 1.02); // the PSP peak of the PSP test, scaled to w = 0.75
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using SnnDsl.Kernels;
@@ -101,21 +102,31 @@ public sealed class PoissonGroup : SpikeSource
     private readonly ulong _key;
     private readonly float _dtMs;
 
+    private float _rateHz;
+
     internal PoissonGroup(string name, int size, float rateHz, float dtMs, ulong key) : base(name, size)
     {
-        if (!(rateHz >= 0) || float.IsPositiveInfinity(rateHz)) throw new ArgumentOutOfRangeException(nameof(rateHz), rateHz, "The rate must be a finite number of Hz, at least 0.");
-        if (rateHz * dtMs / 1000f > 1f) throw new ArgumentOutOfRangeException(nameof(rateHz), rateHz, $"rate * dt = {rateHz * dtMs / 1000f} is above 1 spike per step; lower the rate or the time step.");
         _key = key;
         _dtMs = dtMs;
         RateHz = rateHz;
     }
 
-    /// <summary>The firing rate of every train, Hz. May be changed between runs.</summary>
-    public float RateHz { get; set; }
+    /// <summary>The firing rate of every train, Hz (at most one spike per step: rate * dt &lt;= 1). May be changed between runs.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is negative, not finite, or above 1 / dt.</exception>
+    public float RateHz
+    {
+        get => _rateHz;
+        set
+        {
+            if (!(value >= 0) || float.IsPositiveInfinity(value)) throw new ArgumentOutOfRangeException("rateHz", value, "The rate must be a finite number of Hz, at least 0.");
+            if (value * _dtMs / 1000f > 1f) throw new ArgumentOutOfRangeException("rateHz", value, $"rate * dt = {value * _dtMs / 1000f} is above 1 spike per step; lower the rate or the time step.");
+            _rateHz = value;
+        }
+    }
 
     internal override void StepBlock(int block, long step)
     {
-        float p = RateHz * _dtMs / 1000f;
+        float p = _rateHz * _dtMs / 1000f;
         int start = BlockStart(block), len = BlockLength(block), c = 0;
         var list = _blockSpikes[block];
         for (int i = 0; i < len; i++)
@@ -177,10 +188,18 @@ public sealed class NeuronPopulation : SpikeSource
     /// <summary>Reads one state of one block's layer (the generated layer's state property).</summary>
     private delegate Span<float> StateGetter();
 
-    private readonly ISpikingLayer[] _layers;
+    private delegate void Step1(ReadOnlySpan<float> a, Span<float> spikes);
+    private delegate void Step2(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> spikes);
+    private delegate void Step3(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> spikes);
+
+    /// <summary>Advances one block: its input ports are the population's port buffers at [start, start + length).</summary>
+    private delegate void BlockStep(int start, int length, Span<float> spikes);
+
+    private readonly BlockStep[] _steppers;
+    private readonly Action[] _resets;
     private readonly Dictionary<string, StateGetter[]> _states = new(StringComparer.Ordinal);
     private readonly StateGetter[]? _spiked;
-    private readonly float[] _input;
+    private readonly float[][] _inputs;   // one buffer per input port
     private readonly float[] _spikeBuffer;
     private readonly int _refractorySteps;
     private readonly RefractoryQueue[] _fifo;
@@ -188,11 +207,46 @@ public sealed class NeuronPopulation : SpikeSource
     private readonly float[][] _heldValues;
     internal readonly List<Projection> Incoming = new();
 
-    internal NeuronPopulation(string name, int size, ISpikingLayer[] layers, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type layerType, string port, float dtMs, float refractoryMs, string[]? holdStates)
+    internal NeuronPopulation(string name, int size, object[] layers,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicMethods)] Type layerType,
+        float dtMs, float refractoryMs, string[]? holdStates)
         : base(name, size)
     {
-        _layers = layers;
-        Port = port;
+        var step = StepMethod(layerType);
+        var reset = layerType.GetMethod("Reset", BindingFlags.Public | BindingFlags.Instance, Type.EmptyTypes)
+            ?? throw new ArgumentException($"{layerType.Name} has no public Reset(); pass a generated neuron Layer.", "createLayer");
+        var ports = step.GetParameters();
+        Ports = [.. ports.Take(ports.Length - 1).Select(p => p.Name ?? "input")];
+        _inputs = new float[Ports.Count][];
+        for (int k = 0; k < _inputs.Length; k++) _inputs[k] = new float[size];
+        _steppers = new BlockStep[layers.Length];
+        _resets = new Action[layers.Length];
+        var inputs = _inputs;
+        for (int b = 0; b < layers.Length; b++)
+        {
+            _resets[b] = (Action)Delegate.CreateDelegate(typeof(Action), layers[b], reset);
+            switch (Ports.Count)
+            {
+                case 1:
+                    {
+                        var d = (Step1)Delegate.CreateDelegate(typeof(Step1), layers[b], step);
+                        _steppers[b] = (s0, n, spikes) => d(inputs[0].AsSpan(s0, n), spikes);
+                        break;
+                    }
+                case 2:
+                    {
+                        var d = (Step2)Delegate.CreateDelegate(typeof(Step2), layers[b], step);
+                        _steppers[b] = (s0, n, spikes) => d(inputs[0].AsSpan(s0, n), inputs[1].AsSpan(s0, n), spikes);
+                        break;
+                    }
+                default:
+                    {
+                        var d = (Step3)Delegate.CreateDelegate(typeof(Step3), layers[b], step);
+                        _steppers[b] = (s0, n, spikes) => d(inputs[0].AsSpan(s0, n), inputs[1].AsSpan(s0, n), inputs[2].AsSpan(s0, n), spikes);
+                        break;
+                    }
+            }
+        }
         Dt = dtMs;
         foreach (var p in layerType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
@@ -203,7 +257,6 @@ public sealed class NeuronPopulation : SpikeSource
             else _states[p.Name] = getters;
         }
         StateNames = [.. _states.Keys];
-        _input = new float[size];
         _spikeBuffer = new float[size];
         if (!(refractoryMs >= 0) || float.IsPositiveInfinity(refractoryMs))
             throw new ArgumentOutOfRangeException("refractory", refractoryMs, "The refractory period must be a finite number of ms, at least 0.");
@@ -225,8 +278,8 @@ public sealed class NeuronPopulation : SpikeSource
         for (int b = 0; b < Blocks; b++) _fifo[b] = new RefractoryQueue(BlockLength(b));
     }
 
-    /// <summary>The neuron model's input port that synaptic currents are added to.</summary>
-    public string Port { get; }
+    /// <summary>The neuron model's input ports (its equations' parameters, e.g. <c>input</c>, or <c>ge</c> and <c>gi</c>), which projections add their currents to.</summary>
+    public IReadOnlyList<string> Ports { get; }
 
     /// <summary>The time step in ms.</summary>
     public float Dt { get; }
@@ -237,8 +290,18 @@ public sealed class NeuronPopulation : SpikeSource
     /// <summary>The names of the neuron model's states (e.g. V).</summary>
     public IReadOnlyList<string> StateNames { get; }
 
-    /// <summary>The synaptic input summed in the last step, per neuron (the value the neuron model's port received).</summary>
-    public ReadOnlySpan<float> LastInput => _input;
+    /// <summary>The synaptic input summed in the last step into the first port, per neuron (the value the neuron model received).</summary>
+    public ReadOnlySpan<float> LastInput => _inputs[0];
+
+    /// <summary>The synaptic input summed in the last step into <paramref name="port"/>, per neuron.</summary>
+    /// <exception cref="ArgumentException">The neuron model has no such port.</exception>
+    public ReadOnlySpan<float> GetLastInput(string port) => _inputs[PortIndex(port)];
+
+    internal int PortIndex(string port)
+    {
+        for (int k = 0; k < Ports.Count; k++) if (Ports[k] == port) return k;
+        throw new ArgumentException($"The neurons of '{Name}' have no input port '{port}'; their ports are: {string.Join(", ", Ports)}.", nameof(port));
+    }
 
     /// <summary>Copies the state <paramref name="name"/> of every neuron into <paramref name="destination"/> (Size values).</summary>
     /// <exception cref="ArgumentException">Unknown state, or the destination is too short.</exception>
@@ -291,11 +354,10 @@ public sealed class NeuronPopulation : SpikeSource
     internal override void StepBlock(int block, long step)
     {
         int start = BlockStart(block), len = BlockLength(block);
-        var input = _input.AsSpan(start, len);
         var spikes = _spikeBuffer.AsSpan(start, len);
-        input.Clear();
-        foreach (var p in Incoming) p.Synapses.AddOutput(start, len, input, p.Readers[block]);
-        _layers[block].Step(input, spikes);
+        foreach (var buffer in _inputs) buffer.AsSpan(start, len).Clear();
+        foreach (var p in Incoming) p.Synapses.AddOutput(start, len, _inputs[p.PortIndex].AsSpan(start, len), p.Readers[block]);
+        _steppers[block](start, len, spikes);
         if (_refractorySteps > 0) HoldRefractory(block, start, step, spikes);
         foreach (var p in Incoming) p.Synapses.Advance(start, len);
         CollectSpikes(block, start, step, spikes);
@@ -382,18 +444,20 @@ public sealed class NeuronPopulation : SpikeSource
     internal override void ResetState()
     {
         base.ResetState();
-        foreach (var l in _layers) l.Reset();
+        foreach (var reset in _resets) reset();
         foreach (var f in _fifo) { f.Head = 0; f.Count = 0; }
-        Array.Clear(_input);
+        foreach (var buffer in _inputs) Array.Clear(buffer);
     }
 
-    internal static string PortOf([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type layerType)
+    /// <summary>The generated <c>Step(ReadOnlySpan&lt;float&gt; port..., Span&lt;float&gt; spikes)</c> of a layer with one to three ports.</summary>
+    internal static MethodInfo StepMethod([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type layerType)
     {
         foreach (var m in layerType.GetMethods(BindingFlags.Public | BindingFlags.Instance))
         {
             var ps = m.GetParameters();
-            if (m.Name == "Step" && ps.Length == 2 && ps[0].ParameterType == typeof(ReadOnlySpan<float>)) return ps[0].Name ?? "input";
+            if (m.Name != "Step" || m.ReturnType != typeof(void) || ps.Length < 2 || ps.Length > 4 || ps[^1].ParameterType != typeof(Span<float>)) continue;
+            if (ps.Take(ps.Length - 1).All(p => p.ParameterType == typeof(ReadOnlySpan<float>))) return m;
         }
-        return "input";
+        throw new ArgumentException($"{layerType.Name} has no Step(ReadOnlySpan<float> port, ..., Span<float> spikes) with one to three input ports; pass a generated neuron Layer (models with more ports are not supported by the network engine yet).", "createLayer");
     }
 }

@@ -134,7 +134,10 @@ public sealed class Projection
     public float[] Weights { get; }
 
     /// <summary>The delay of synapse <paramref name="synapse"/> in steps.</summary>
-    public int DelaySteps(int synapse) => _delaySteps[synapse];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="synapse"/> is not in [0, Count).</exception>
+    public int DelaySteps(int synapse) =>
+        (uint)synapse < (uint)_delaySteps.Length ? _delaySteps[synapse]
+            : throw new ArgumentOutOfRangeException(nameof(synapse), synapse, $"synapse must be in [0, {_delaySteps.Length}).");
 
     /// <summary>Called once per step after delivery (plasticity, custom recording); null for none.</summary>
     public IProjectionObserver? Observer { get; set; }
@@ -143,6 +146,9 @@ public sealed class Projection
     public long Events { get; private set; }
 
     internal ITargetStateReader[] Readers { get; }
+
+    /// <summary>The index of the target port in <see cref="NeuronPopulation.Ports"/>.</summary>
+    internal int PortIndex { get; init; }
 
     /// <summary>
     /// For each target, the synapses that end on it (CSC view, built on first use in O(synapses)):

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Linq;
 using SnnDsl.Kernels;
 using SnnDsl.Training;
 
@@ -91,7 +92,7 @@ public sealed class SpikingNetwork : IDisposable
     public long SynapseCount { get { long n = 0; foreach (var p in _projections) n += p.Count; return n; } }
 
     /// <summary>
-    /// Adds a population of <paramref name="size"/> neurons of a generated neuron model with one input port.
+    /// Adds a population of <paramref name="size"/> neurons of a generated neuron model with one to three input ports.
     /// </summary>
     /// <typeparam name="TLayer">The model's generated <c>Layer</c> type.</typeparam>
     /// <param name="name">A name for messages and monitors.</param>
@@ -99,26 +100,33 @@ public sealed class SpikingNetwork : IDisposable
     /// <param name="createLayer">Creates a layer of the given number of neurons at this network's Dt, e.g. <c>n =&gt; new Lif().CreateLayer(1, n, dt)</c>; called once per block.</param>
     /// <param name="refractory">Refractory period in ms (a whole number of steps; 0 = none): after a spike the held states keep their post-reset values and the neuron cannot fire.</param>
     /// <param name="holdStates">The states held during the refractory period (default: all; Brian2 holds the equations marked <c>(unless refractory)</c>).</param>
-    /// <exception cref="ArgumentException">The layer has a batch other than 1, another size or another Dt.</exception>
+    /// <exception cref="ArgumentException">The layer has a batch other than 1, another size or another Dt, or is not a generated neuron layer.</exception>
     public NeuronPopulation AddPopulation<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicMethods)] TLayer>(
         string name, int size, Func<int, TLayer> createLayer, float refractory = 0f, string[]? holdStates = null)
-        where TLayer : ISpikingLayer
+        where TLayer : class
     {
         ArgumentNullException.ThrowIfNull(createLayer);
         if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "A population needs at least 1 neuron.");
+        var type = typeof(TLayer);
+        int Int(object layer, string property) => type.GetProperty(property)?.GetValue(layer) is int v ? v
+            : throw new ArgumentException($"{type.Name} has no int property {property}; pass a generated neuron Layer.", nameof(createLayer));
+        float Float(object layer, string property) => type.GetProperty(property)?.GetValue(layer) is float v ? v
+            : throw new ArgumentException($"{type.Name} has no float property {property}; pass a generated neuron Layer.", nameof(createLayer));
         int blocks = (size + BlockSize - 1) / BlockSize;
-        var layers = new ISpikingLayer[blocks];
+        var layers = new object[blocks];
         for (int b = 0; b < blocks; b++)
         {
             int n = Math.Min(BlockSize, size - b * BlockSize);
-            var layer = createLayer(n);
-            if (layer is null || layer.Batch != 1 || layer.Neurons != n)
-                throw new ArgumentException($"createLayer({n}) must return a layer of batch 1 and {n} neurons, but returned {(layer is null ? "null" : $"batch {layer.Batch} x {layer.Neurons} neurons")}.", nameof(createLayer));
-            if (Math.Abs(layer.Dt - Dt) > 1e-6f * Dt)
-                throw new ArgumentException($"createLayer returned a layer with Dt = {layer.Dt} ms, but the network steps by {Dt} ms; pass the network's dt to CreateLayer.", nameof(createLayer));
+            object layer = createLayer(n) ?? throw new ArgumentException($"createLayer({n}) returned null.", nameof(createLayer));
+            int batch = Int(layer, "Batch"), neurons = Int(layer, "Neurons");
+            if (batch != 1 || neurons != n)
+                throw new ArgumentException($"createLayer({n}) must return a layer of batch 1 and {n} neurons, but returned batch {batch} x {neurons} neurons.", nameof(createLayer));
+            float dt = Float(layer, "Dt");
+            if (Math.Abs(dt - Dt) > 1e-6f * Dt)
+                throw new ArgumentException($"createLayer returned a layer with Dt = {dt} ms, but the network steps by {Dt} ms; pass the network's dt to CreateLayer.", nameof(createLayer));
             layers[b] = layer;
         }
-        var pop = new NeuronPopulation(name, size, layers, typeof(TLayer), NeuronPopulation.PortOf(typeof(TLayer)), Dt, refractory, holdStates);
+        var pop = new NeuronPopulation(name, size, layers, type, Dt, refractory, holdStates);
         Add(pop);
         return pop;
     }
@@ -164,8 +172,9 @@ public sealed class SpikingNetwork : IDisposable
     /// <param name="connectivity">Which synapses exist.</param>
     /// <param name="weight">The weight of every synapse (ignored for explicit lists, which carry their own); change single weights through <see cref="Projection.Weights"/>.</param>
     /// <param name="delay">The delay of every synapse in ms (default one step; ignored when the list carries delays).</param>
-    /// <exception cref="ArgumentException">The synapse delivers to a port the neuron does not have, reads a state it does not have, or a delay is invalid.</exception>
-    public Projection Connect(NeuronRange source, NeuronPopulation target, ISynapseModel synapse, Connectivity connectivity, float weight = 0f, float? delay = null)
+    /// <param name="port">The target's input port (default: the one the synapse's <c>[Output]</c> names, <c>input</c> unless declared), e.g. <c>"ge"</c> for a neuron with ports ge and gi.</param>
+    /// <exception cref="ArgumentException">The target has no such port, the synapse reads a state the target does not have, or a delay is invalid.</exception>
+    public Projection Connect(NeuronRange source, NeuronPopulation target, ISynapseModel synapse, Connectivity connectivity, float weight = 0f, float? delay = null, string? port = null)
     {
         ArgumentNullException.ThrowIfNull(source.Source, nameof(source));
         ArgumentNullException.ThrowIfNull(target);
@@ -175,15 +184,18 @@ public sealed class SpikingNetwork : IDisposable
         if (!_sources.Contains(target)) throw new ArgumentException($"The target '{target.Name}' belongs to another network.", nameof(target));
         if (!float.IsFinite(weight)) throw new ArgumentOutOfRangeException(nameof(weight), weight, "The weight must be finite.");
         var targets = synapse.CreateTargets(target.Size, Dt);
-        if (targets.Port != target.Port)
-            throw new ArgumentException($"{synapse.GetType().Name} delivers its current to the port '{targets.Port}', but the neurons of '{target.Name}' take '{target.Port}'; declare [Output(\"{target.Port}\")] on the synapse.", nameof(synapse));
+        port ??= targets.Port;
+        int portIndex = -1;
+        for (int k = 0; k < target.Ports.Count; k++) if (target.Ports[k] == port) portIndex = k;
+        if (portIndex < 0)
+            throw new ArgumentException($"{synapse.GetType().Name} would deliver its current to the port '{port}', but the neurons of '{target.Name}' take {string.Join(", ", target.Ports.Select(p => "'" + p + "'"))}; pass port: \"{target.Ports[0]}\" to Connect or declare [Output(\"{target.Ports[0]}\")] on the synapse.", nameof(port));
         foreach (var s in targets.TargetStates)
             if (!target.HasState(s))
                 throw new ArgumentException($"{synapse.GetType().Name}'s [Output] reads the target state '{s}', but '{target.Name}' has the states {string.Join(", ", target.StateNames)}.", nameof(synapse));
         int index = _projections.Count;
         int? diagonal = ReferenceEquals(source.Source, target) ? source.Start : null;
         var table = connectivity.Build(source.Count, target.Size, diagonal, SnnRandom.StreamKey(Seed, index));
-        var p = new Projection(index, source, target, targets, table, weight, table.Delays, delay ?? Dt, Dt, MaxDelaySteps);
+        var p = new Projection(index, source, target, targets, table, weight, table.Delays, delay ?? Dt, Dt, MaxDelaySteps) { PortIndex = portIndex };
         _projections.Add(p);
         target.Incoming.Add(p);
         return p;
