@@ -287,4 +287,40 @@ public sealed class PlasticityTests
             Assert.Contains(plastic.Projection.Weights, w => w != 0.5f);
         }
     }
+
+    /// <summary>NormalizeIncoming makes every target's incoming weights sum to the total, keeping their ratios.</summary>
+    [Fact]
+    public void NormalizeIncoming_ScalesEachColumnToTheTotal()
+    {
+        using var net = new SpikingNetwork(1f);
+        var src = net.AddSpikeGenerator("src", 3, [], []);
+        var cells = net.AddPopulation("cells", 2, n => new Relay().CreateLayer(1, n, 1f));
+        var proj = net.Connect(src, cells, new DeltaCurrent(), Connectivity.FromList([0, 1, 2, 0, 2], [0, 0, 0, 1, 1], [1f, 2f, 5f, 0f, 0f]));
+        WeightNormalization.NormalizeIncoming(proj, 4f);
+        // The table is ordered by source: 0->0, 0->1, 1->0, 2->0, 2->1. Column 0 (1, 2, 5) scales by 4/8; column 1 sums to 0: left alone.
+        Assert.Equal([0.5f, 0f, 1f, 2.5f, 0f], proj.Weights);
+        Assert.Throws<ArgumentOutOfRangeException>(() => WeightNormalization.NormalizeIncoming(proj, -1f));
+    }
+
+    /// <summary>PoissonInput fires each train at its own rate, draws nothing while silent, and refuses bad rates.</summary>
+    [Fact]
+    public void PoissonInput_FiresAtItsRates()
+    {
+        using var net = new SpikingNetwork(0.5f, seed: 3);
+        var input = net.AddPoissonInput("pixels", 4);
+        var mon = net.MonitorSpikes(input);
+        net.Run(1000f);
+        Assert.Equal(0, mon.Count);
+        input.SetRates([0f, 10f, 100f, 400f]);
+        net.Run(20_000f);
+        var counts = new int[4];
+        foreach (int i in mon.Neurons) counts[i]++;
+        Assert.Equal(0, counts[0]);
+        // 20 s: expected 200, 2,000, 8,000 spikes; 5 standard deviations of the binomial.
+        Assert.InRange(counts[1], 200 - 5 * 14, 200 + 5 * 14);
+        Assert.InRange(counts[2], 2000 - 5 * 44, 2000 + 5 * 44);
+        Assert.InRange(counts[3], 8000 - 5 * 80, 8000 + 5 * 80);
+        Assert.Throws<ArgumentOutOfRangeException>(() => input.SetRates([0f, 0f, 0f, 2001f]));
+        Assert.Throws<ArgumentException>(() => input.SetRates([1f]));
+    }
 }
