@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using SnnDsl.Neurons;
 using SnnDsl.Simulation;
 using SnnDsl.Synapses;
@@ -72,5 +73,15 @@ public sealed class HookTests
         Assert.Equal(500, net.CurrentStep);
         Assert.Equal("duration", Assert.Throws<ArgumentOutOfRangeException>(() => net.Run(-1f)).ParamName);
         Assert.Equal("rateHz", Assert.Throws<ArgumentOutOfRangeException>(() => src.RateHz = 20000f).ParamName);
+    }
+
+    [Fact]
+    public void PopulationStates_AreTheModelsStatesOnly()
+    {
+        using var net = new SpikingNetwork(1f);
+        var plif = net.AddPopulation("plif", 3, n => new Plif().CreateLayer(1, n, 1f));   // a learnable layer: Parameters is a span too
+        Assert.Equal(new[] { "V" }, plif.StateNames);
+        var alif = net.AddPopulation("alif", 3, n => new Alif().CreateLayer(1, n, 1f));
+        Assert.Equal(new[] { "Eta", "U" }, alif.StateNames.Order());   // per-neuron learnables: Parameters holds 2 x neurons values
     }
 }

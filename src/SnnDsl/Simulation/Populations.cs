@@ -177,9 +177,9 @@ public sealed class SpikeGenerator : SpikeSource
 }
 
 /// <summary>
-/// A population of neurons of any generated <c>[Neuron]</c> model with one input port, stored as
+/// A population of neurons of any generated <c>[Neuron]</c> model with one to three input ports, stored as
 /// one generated layer per block of <see cref="SpikingNetwork.BlockSize"/> neurons. Projections add
-/// their synaptic currents into the port each step; an optional refractory period holds chosen
+/// their synaptic currents into a port each step; an optional refractory period holds chosen
 /// states at their post-reset values and suppresses spikes (Brian2's <c>refractory</c> with
 /// <c>(unless refractory)</c> on those equations).
 /// </summary>
@@ -248,11 +248,19 @@ public sealed class NeuronPopulation : SpikeSource
             }
         }
         Dt = dtMs;
+        // The generated layer exposes each state (and Spiked) as a Span<float> property of one value per neuron;
+        // the learnable layers' Parameters and ParameterGradients are spans too, but not states.
         foreach (var p in layerType.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            if (p.PropertyType != typeof(Span<float>) || p.GetMethod is null) continue;
+            if (p.PropertyType != typeof(Span<float>) || p.GetMethod is null || p.Name is "Parameters" or "ParameterGradients") continue;
             var getters = new StateGetter[layers.Length];
-            for (int b = 0; b < layers.Length; b++) getters[b] = (StateGetter)Delegate.CreateDelegate(typeof(StateGetter), layers[b], p.GetMethod);
+            bool perNeuron = true;
+            for (int b = 0; b < layers.Length; b++)
+            {
+                getters[b] = (StateGetter)Delegate.CreateDelegate(typeof(StateGetter), layers[b], p.GetMethod);
+                perNeuron &= getters[b]().Length == BlockLength(b);
+            }
+            if (!perNeuron) continue;
             if (p.Name == "Spiked") _spiked = getters;
             else _states[p.Name] = getters;
         }
