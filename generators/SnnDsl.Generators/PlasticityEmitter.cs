@@ -102,7 +102,7 @@ internal static class PlasticityEmitter
         w.WriteLine("/// one per postsynaptic neuron and [PostTrace]) and its event-driven weight updates.");
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <remarks>");
-        w.WriteLine("/// <para>Rule (time in ms; X, Y are values when the spike arrives, after the step's decay):</para>");
+        w.WriteLine("/// <para>Rule (time in ms). The handler lines are written in terms of the trace values at the spike: after the step's decay, before the handler's own assignments.</para>");
         w.WriteLine("/// <code>");
         foreach (var t in p.Traces)
             w.WriteLine("/// " + Xml((t.Dynamics == DynamicsKind.Derivative ? $"d{t.Name}/dt = {t.Equation}" : $"{t.Name}[t] = {t.Equation}") + $"   (per {(t.Side == TraceSide.Pre ? "presynaptic" : "postsynaptic")} neuron)"));
