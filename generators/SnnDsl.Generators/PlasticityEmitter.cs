@@ -82,16 +82,21 @@ internal static class PlasticityEmitter
         w.WriteLine("/// <param name=\"sources\">Presynaptic neurons (at least 1).</param>");
         w.WriteLine("/// <param name=\"targets\">Postsynaptic neurons (at least 1).</param>");
         w.WriteLine("/// <param name=\"dt\">The time step in ms; defaults to <see cref=\"Dt\"/>.</param>");
+        w.WriteLine("/// <param name=\"synapses\">Synapses of the projection (sizes the [SynapseTrace] arrays; ignored by rules without them).</param>");
         w.WriteLine(GeneratedCode);
-        w.WriteLine("public Learner CreateLearner(int sources, int targets, float? dt = null) => new Learner(this, sources, targets, dt);");
+        w.WriteLine("public Learner CreateLearner(int sources, int targets, float? dt = null, int synapses = 0) => new Learner(this, sources, targets, dt, synapses);");
         w.WriteLine();
         w.WriteLine(GeneratedCode);
-        w.WriteLine($"{ILearner} {Rule}.CreateLearner(int sources, int targets, float? dt) => CreateLearner(sources, targets, dt);");
+        w.WriteLine($"{ILearner} {Rule}.CreateLearner(int sources, int targets, float? dt, int synapses) => CreateLearner(sources, targets, dt, synapses);");
         w.WriteLine();
         WriteLearner(w, p);
         w.Indent--;
         w.WriteLine("}");
     }
+
+    private static string SideName(TraceSide side) => side switch { TraceSide.Pre => "presynaptic neuron", TraceSide.Post => "postsynaptic neuron", _ => "synapse" };
+
+    private static string Count(TraceSide side) => side switch { TraceSide.Pre => "sources", TraceSide.Post => "targets", _ => "synapses" };
 
     private static IEnumerable<TraceSpec> Side(PlasticitySpec p, TraceSide side) => p.Traces.Where(t => t.Side == side);
 
@@ -105,11 +110,12 @@ internal static class PlasticityEmitter
         w.WriteLine("/// <para>Rule (time in ms). The handler lines are written in terms of the trace values at the spike: after the step's decay, before the handler's own assignments.</para>");
         w.WriteLine("/// <code>");
         foreach (var t in p.Traces)
-            w.WriteLine("/// " + Xml((t.Dynamics == DynamicsKind.Derivative ? $"d{t.Name}/dt = {t.Equation}" : $"{t.Name}[t] = {t.Equation}") + $"   (per {(t.Side == TraceSide.Pre ? "presynaptic" : "postsynaptic")} neuron)"));
-        foreach (var (h, label) in new[] { (p.OnPre, "on presynaptic spike"), (p.OnPost, "on postsynaptic spike") })
+            w.WriteLine("/// " + Xml((t.Dynamics == DynamicsKind.Derivative ? $"d{t.Name}/dt = {t.Equation}" : $"{t.Name}[t] = {t.Equation}") + $"   (per {SideName(t.Side)})"));
+        foreach (var (h, label) in new[] { (p.OnPre, "on presynaptic spike"), (p.OnPost, "on postsynaptic spike"), (p.OnReward, "on reward") })
         {
             if (h is null) continue;
             foreach (var u in h.TraceUpdates) w.WriteLine("/// " + Xml($"{label}: {u.State} = {u.Value}"));
+            foreach (var u in h.SynapseUpdates) w.WriteLine("/// " + Xml($"{label}: {u.State} = {u.Value}   (per synapse)"));
             w.WriteLine("/// " + Xml($"{label}: {h.Weight} = {h.NewWeight}"));
         }
         w.WriteLine("/// </code>");
@@ -127,15 +133,17 @@ internal static class PlasticityEmitter
             w.WriteLine($"private readonly float _init_{t.Name};");
             w.WriteLine($"private readonly float[] _t_{t.Name};");
         }
-        w.WriteLine("private readonly int _sources, _targets;");
+        w.WriteLine("private readonly int _sources, _targets, _synapses;");
         w.WriteLine($"private static readonly string[] s_pre = {StringArray(Side(p, TraceSide.Pre).Select(t => t.Name))};");
         w.WriteLine($"private static readonly string[] s_post = {StringArray(Side(p, TraceSide.Post).Select(t => t.Name))};");
+        w.WriteLine($"private static readonly string[] s_synapse = {StringArray(Side(p, TraceSide.Synapse).Select(t => t.Name))};");
         w.WriteLine();
         WriteConstructor(w, p);
         WriteMembers(w, p);
         WriteAdvance(w, p);
         WriteHandler(w, p, p.OnPre, TraceSide.Pre);
         WriteHandler(w, p, p.OnPost, TraceSide.Post);
+        WriteReward(w, p);
         w.Indent--;
         w.WriteLine("}");
     }
@@ -153,13 +161,18 @@ internal static class PlasticityEmitter
         w.WriteLine("/// <param name=\"sources\">Presynaptic neurons (at least 1).</param>");
         w.WriteLine("/// <param name=\"targets\">Postsynaptic neurons (at least 1).</param>");
         w.WriteLine("/// <param name=\"dt\">The time step in ms; defaults to the model's <c>Dt</c>.</param>");
+        w.WriteLine("/// <param name=\"synapses\">Synapses (at least 1 when the rule has [SynapseTrace] fields).</param>");
         w.WriteLine("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">A count is below 1, or the time step is not positive and finite.</exception>");
-        w.WriteLine($"public Learner({p.Name} model, int sources, int targets, float? dt = null)");
+        w.WriteLine($"public Learner({p.Name} model, int sources, int targets, float? dt = null, int synapses = 0)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(model);");
         w.WriteLine("if (sources < 1) throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources, \"sources must be at least 1.\");");
         w.WriteLine("if (targets < 1) throw new global::System.ArgumentOutOfRangeException(nameof(targets), targets, \"targets must be at least 1.\");");
+        if (Side(p, TraceSide.Synapse).Any())
+            w.WriteLine($"if (synapses < 1) throw new global::System.ArgumentOutOfRangeException(nameof(synapses), synapses, \"{p.Name} keeps a trace per synapse: give the projection's synapse count (at least 1).\");");
+        else
+            w.WriteLine("if (synapses < 0) throw new global::System.ArgumentOutOfRangeException(nameof(synapses), synapses, \"synapses must not be negative.\");");
         w.WriteLine("float step = dt ?? model.Dt;");
         w.WriteLine("if (!(step > 0f) || float.IsPositiveInfinity(step))");
         w.WriteLine("    throw new global::System.ArgumentOutOfRangeException(nameof(dt), step, \"The time step must be a positive, finite number of milliseconds.\");");
@@ -168,6 +181,7 @@ internal static class PlasticityEmitter
         w.WriteLine("_dt = step;");
         w.WriteLine("_sources = sources;");
         w.WriteLine("_targets = targets;");
+        w.WriteLine("_synapses = synapses;");
         foreach (var prm in p.Parameters) w.WriteLine($"_p_{prm.Name} = {ParamRead(p.Parameters, prm.Name, "f")};");
         w.WriteLine();
         w.WriteLine("// Constants, computed once in double precision.");
@@ -191,7 +205,7 @@ internal static class PlasticityEmitter
         }
         w.Indent--;
         w.WriteLine("}");
-        foreach (var t in p.Traces) w.WriteLine($"_t_{t.Name} = new float[{(t.Side == TraceSide.Pre ? "sources" : "targets")}];");
+        foreach (var t in p.Traces) w.WriteLine($"_t_{t.Name} = new float[{Count(t.Side)}];");
         w.WriteLine("Reset();");
         w.Indent--;
         w.WriteLine("}");
@@ -219,6 +233,15 @@ internal static class PlasticityEmitter
         w.WriteLine("public global::System.Collections.Generic.IReadOnlyList<string> PostTraces => s_post;");
         w.WriteLine();
         w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public global::System.Collections.Generic.IReadOnlyList<string> SynapseTraces => s_synapse;");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public int Synapses => _synapses;");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine($"public bool HasOnReward => {(p.OnReward is null ? "false" : "true")};");
+        w.WriteLine();
+        w.WriteLine("/// <inheritdoc/>");
         w.WriteLine($"public bool HasOnPre => {(p.OnPre is null ? "false" : "true")};");
         w.WriteLine();
         w.WriteLine("/// <inheritdoc/>");
@@ -226,7 +249,7 @@ internal static class PlasticityEmitter
         w.WriteLine();
         foreach (var t in p.Traces)
         {
-            w.WriteLine($"/// <summary>The trace {t.Name}, one value per {(t.Side == TraceSide.Pre ? "presynaptic" : "postsynaptic")} neuron.</summary>");
+            w.WriteLine($"/// <summary>The trace {t.Name}, one value per {SideName(t.Side)}.</summary>");
             w.WriteLine($"public global::System.Span<float> {t.Name} => _t_{t.Name};");
             w.WriteLine();
         }
@@ -302,11 +325,41 @@ internal static class PlasticityEmitter
         w.WriteLine();
     }
 
+    private static void WriteReward(IndentedTextWriter w, PlasticitySpec p)
+    {
+        var h = p.OnReward;
+        w.WriteLine("/// <inheritdoc/>");
+        w.WriteLine("public void Reward(float reward, global::System.Span<float> weights)");
+        w.WriteLine("{");
+        w.Indent++;
+        if (h is not null)
+        {
+            w.WriteLine("if (weights.Length != _synapses) throw new global::System.ArgumentException($\"weights holds {weights.Length} values but the learner was built for {_synapses} synapses.\", nameof(weights));");
+            var exprs = h.SynapseUpdates.Select(u => u.Value).Append(h.NewWeight).ToList();
+            WriteParamLocals(w, p, exprs);
+            var used = exprs.SelectMany(Algebra.Symbols).ToList();
+            if (h.Reward != "reward") w.WriteLine($"float {h.Reward} = reward;");
+            w.WriteLine("for (int _q = 0; _q < weights.Length; _q++)");
+            w.WriteLine("{");
+            w.Indent++;
+            foreach (var t in Side(p, TraceSide.Synapse)) if (used.Contains(new Sym(SymKind.State, t.Name))) w.WriteLine($"float {t.Name} = _t_{t.Name}[_q];");
+            if (used.Contains(new Sym(SymKind.Input, h.Weight))) w.WriteLine($"float {h.Weight} = weights[_q];");
+            foreach (var u in h.SynapseUpdates) w.WriteLine($"float _n_{u.State} = {KernelPrinter.Print(u.Value)};");
+            w.WriteLine($"weights[_q] = {KernelPrinter.Print(h.NewWeight)};");
+            foreach (var u in h.SynapseUpdates) w.WriteLine($"_t_{u.State}[_q] = _n_{u.State};");
+            w.Indent--;
+            w.WriteLine("}");
+        }
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+    }
+
     private static void WriteHandler(IndentedTextWriter w, PlasticitySpec p, HandlerSpec? h, TraceSide side)
     {
         bool pre = side == TraceSide.Pre;
         w.WriteLine("/// <inheritdoc/>");
-        if (pre) w.WriteLine("public void OnPre(int source, global::System.ReadOnlySpan<int> targets, global::System.Span<float> weights)");
+        if (pre) w.WriteLine("public void OnPre(int source, int firstSynapse, global::System.ReadOnlySpan<int> targets, global::System.Span<float> weights)");
         else w.WriteLine("public void OnPost(int target, global::System.ReadOnlySpan<int> synapses, global::System.ReadOnlySpan<int> sources, global::System.Span<float> weights)");
         w.WriteLine("{");
         w.Indent++;
@@ -314,17 +367,21 @@ internal static class PlasticityEmitter
         w.WriteLine($"if ((uint){self} >= (uint){count}) throw new global::System.ArgumentOutOfRangeException(nameof({self}), {self}, $\"{self} must be in [0, {{{count}}}).\");");
         if (pre) w.WriteLine("if (targets.Length != weights.Length) throw new global::System.ArgumentException($\"targets holds {targets.Length} values but weights {weights.Length}; give one target per weight.\", nameof(weights));");
         else w.WriteLine("if (synapses.Length != sources.Length) throw new global::System.ArgumentException($\"synapses holds {synapses.Length} values but sources {sources.Length}; give one source per synapse.\", nameof(sources));");
+        bool synapseTraces = h is not null && (h.SynapseUpdates.Count > 0 || Algebra.Symbols(h.NewWeight).Any(x => x.Kind == SymKind.State && p.Traces.Any(t => t.Name == x.Name && t.Side == TraceSide.Synapse)));
+        if (pre && synapseTraces) w.WriteLine("if (firstSynapse < 0 || firstSynapse > _synapses - weights.Length) throw new global::System.ArgumentOutOfRangeException(nameof(firstSynapse), firstSynapse, $\"synapses [{firstSynapse}, {firstSynapse + weights.Length}) are not in [0, {_synapses}).\");");
         if (h is not null)
         {
-            var exprs = h.TraceUpdates.Select(u => u.Value).Append(h.NewWeight).ToList();
+            var exprs = h.TraceUpdates.Select(u => u.Value).Append(h.NewWeight).Concat(h.SynapseUpdates.Select(u => u.Value)).ToList();
             WriteParamLocals(w, p, exprs);
             var used = new HashSet<string>(exprs.SelectMany(Algebra.Symbols).Where(s => s.Kind == SymKind.State).Select(s => s.Name));
             foreach (var u in h.TraceUpdates) used.Add(u.State);
             // The spiking neuron's own traces: values at entry (after this step's decay).
             foreach (var t in Side(p, side)) if (used.Contains(t.Name)) w.WriteLine($"float {t.Name} = _t_{t.Name}[{self}];");
             foreach (var u in h.TraceUpdates) w.WriteLine($"_t_{u.State}[{self}] = {KernelPrinter.Print(u.Value)};");
-            var otherUsed = Side(p, pre ? TraceSide.Post : TraceSide.Pre).Where(t => Algebra.Symbols(h.NewWeight).Contains(new Sym(SymKind.State, t.Name))).ToList();
-            bool readsWeight = Algebra.Symbols(h.NewWeight).Contains(new Sym(SymKind.Input, h.Weight));
+            var perSynapse = h.SynapseUpdates.Select(u => u.Value).Append(h.NewWeight).SelectMany(Algebra.Symbols).ToList();
+            var otherUsed = Side(p, pre ? TraceSide.Post : TraceSide.Pre).Where(t => perSynapse.Contains(new Sym(SymKind.State, t.Name))).ToList();
+            var synUsed = Side(p, TraceSide.Synapse).Where(t => perSynapse.Contains(new Sym(SymKind.State, t.Name))).ToList();
+            bool readsWeight = perSynapse.Contains(new Sym(SymKind.Input, h.Weight));
             w.WriteLine($"for (int _k = 0; _k < {(pre ? "weights" : "synapses")}.Length; _k++)");
             w.WriteLine("{");
             w.Indent++;
@@ -335,8 +392,13 @@ internal static class PlasticityEmitter
                 w.WriteLine(pre ? "int _j = targets[_k];" : "int _j = sources[_k];");
                 foreach (var t in otherUsed) w.WriteLine($"float {t.Name} = _t_{t.Name}[_j];");
             }
+            string syn = pre ? "_s" : "_q";
+            if (pre && (synUsed.Count > 0 || h.SynapseUpdates.Count > 0)) w.WriteLine("int _s = firstSynapse + _k;");
+            foreach (var t in synUsed) w.WriteLine($"float {t.Name} = _t_{t.Name}[{syn}];");
             if (readsWeight) w.WriteLine($"float {h.Weight} = weights[{at}];");
+            foreach (var u in h.SynapseUpdates) w.WriteLine($"float _n_{u.State} = {KernelPrinter.Print(u.Value)};");
             w.WriteLine($"weights[{at}] = {KernelPrinter.Print(h.NewWeight)};");
+            foreach (var u in h.SynapseUpdates) w.WriteLine($"_t_{u.State}[{syn}] = _n_{u.State};");
             w.Indent--;
             w.WriteLine("}");
         }

@@ -136,6 +136,33 @@ public partial class DiagnosticTests
         }
         """);
 
+    [Fact]
+    public void SNN0026_RewardReadsANeuronTrace() => DiagnosticVerifier.Verify(TestSourceBuilder.File("""
+        [Plasticity]
+        public partial record Rule(float Tau = 5f)
+        {
+            [PreTrace] public float X;
+            [SynapseTrace] public float C;
+            [Derivative(nameof(X))] public float Dx => -X / Tau;
+            [Derivative(nameof(C))] public float Dc => -C / Tau;
+            [OnPre] public float Pre(float w) { X += 1f; C += 1f; return w; }
+            [OnReward] public float {|SNN0026:Reward|}(float w, float reward) => w + reward * C * X;
+        }
+        """));
+
+    [Fact]
+    public void SNN0026_NeuronTraceReadsASynapseTrace() => DiagnosticVerifier.Verify(TestSourceBuilder.File("""
+        [Plasticity]
+        public partial record Rule(float Tau = 5f)
+        {
+            [PreTrace] public float X;
+            [SynapseTrace] public float C;
+            [Derivative(nameof(X))] public float Dx => -X / Tau;
+            [Derivative(nameof(C))] public float Dc => -C / Tau;
+            [OnPre] public float Pre(float w) { {|SNN0026:X += C|}; return w; }
+        }
+        """));
+
     private static void ValidPlasticity(string members)
     {
         var run = GeneratorHarness.Run(new TestFile("Fixture.cs", TestSourceBuilder.File(members)));

@@ -68,6 +68,35 @@ public class PlasticityGeneratorTests
         Assert.Contains("for (int _i = 0; _i < _x.Length; _i++) _x[_i] *= _p;", text);
     }
 
+    /// <summary>A per-synapse eligibility trace: updated in the spike loops at the synapse's index, read by [OnReward] over all synapses.</summary>
+    [Fact]
+    public void RewardModulatedWithEligibility()
+    {
+        var run = RunClean(TestSourceBuilder.File("""
+            [Plasticity]
+            public partial record Rstdp(float A = 1f, float Tau = 20f, float TauC = 1000f)
+            {
+                [PreTrace] public float X;
+                [PostTrace] public float Y;
+                [SynapseTrace] public float C;
+                [Derivative(nameof(X))] public float Dx => -X / Tau;
+                [Derivative(nameof(Y))] public float Dy => -Y / Tau;
+                [Derivative(nameof(C))] public float Dc => -C / TauC;
+                [OnPre] public float Pre(float w) { X += 1f; C -= A * Y; return w; }
+                [OnPost] public float Post(float w) { Y += 1f; C += A * X; return w; }
+                [OnReward] public float Reward(float w, float r) => System.Math.Clamp(w + r * C, 0f, 4f);
+            }
+            """));
+        var text = run.GeneratedSources[0].SourceText.ToString();
+        Assert.Contains("int _s = firstSynapse + _k;", text);
+        Assert.Contains("float _n_C = C - A * Y;", text);
+        Assert.Contains("_t_C[_q] = _n_C;", text);
+        Assert.Contains("float r = reward;", text);
+        Assert.Contains("weights[_q] = SnnMath.Clamp(w + r * C, 0f, 4f);", text);
+        Assert.Contains("public bool HasOnReward => true;", text);
+        Assert.Contains("_t_C = new float[synapses];", text);
+    }
+
     [Fact]
     public void RuleWithErrorsGetsDtOnly()
     {

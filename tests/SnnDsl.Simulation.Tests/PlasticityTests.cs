@@ -21,7 +21,7 @@ public sealed class PlasticityTests
         for (int t = 0; t < steps; t++)
         {
             learner.Advance();
-            if (preSteps.Contains(t)) learner.OnPre(0, zero, w);
+            if (preSteps.Contains(t)) learner.OnPre(0, 0, zero, w);
             if (postSteps.Contains(t)) learner.OnPost(0, zero, zero, w);
         }
         return w[0];
@@ -73,7 +73,7 @@ public sealed class PlasticityTests
         const float dt = 0.25f, tau = 13f;
         var learner = new StdpAdditive(TauPlus: tau).CreateLearner(1, 1, dt);
         learner.Advance();
-        learner.OnPre(0, [0], new float[1]);
+        learner.OnPre(0, 0, [0], new float[1]);
         Assert.Equal(1f, learner.Trace("XPre")[0]);
         for (int k = 1; k <= 2000; k++)
         {
@@ -103,7 +103,7 @@ public sealed class PlasticityTests
         // [OnPre]: w + Y(entry) - Z(target), then Y = 3 (nearest-spike: set, not added).
         var w = new[] { 1f, 10f };
         float y = learner.Y[1], z0 = learner.Z[0], z2 = learner.Z[2];
-        learner.OnPre(1, [2, 0], w);
+        learner.OnPre(1, 0, [2, 0], w);
         Assert.Equal(1f + y - z2, w[0]);
         Assert.Equal(10f + y - z0, w[1]);
         Assert.Equal(3f, learner.Y[1]);
@@ -322,5 +322,59 @@ public sealed class PlasticityTests
         Assert.InRange(counts[3], 8000 - 5 * 80, 8000 + 5 * 80);
         Assert.Throws<ArgumentOutOfRangeException>(() => input.SetRates([0f, 0f, 0f, 2001f]));
         Assert.Throws<ArgumentException>(() => input.SetRates([1f]));
+    }
+
+    /// <summary>
+    /// Reward-modulated STDP (Izhikevich 2007): a pairing only sets the eligibility C (A+ e^(-d/tau+) for
+    /// pre-before-post, -A- e^(-d/tau-) for post-before-pre), which then decays with tau_c; the weight moves
+    /// only when a reward r arrives, by r C.
+    /// </summary>
+    [Theory]
+    [InlineData(100)]
+    [InlineData(-100)]
+    public void RewardStdp_EligibilityDecaysAndTheRewardAppliesIt(int lag)
+    {
+        const float dt = 0.1f, w0 = 2f;
+        var rule = new RewardStdp();
+        var learner = rule.CreateLearner(1, 1, dt, synapses: 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => rule.CreateLearner(1, 1, dt));
+        var w = new[] { w0 };
+        int[] zero = [0];
+        int pre = 1000, post = pre + lag, end = 6000;
+        for (int t = 0; t < end; t++)
+        {
+            learner.Advance();
+            if (t == pre) learner.OnPre(0, 0, zero, w);
+            if (t == post) learner.OnPost(0, zero, zero, w);
+        }
+        Assert.Equal(w0, w[0]);   // no reward yet: the weight is untouched
+        double pairing = lag > 0 ? 1.0 * Math.Exp(-10.0 / 20) : -1.5 * Math.Exp(-10.0 / 20);
+        double c = pairing * Math.Exp(-(end - 1 - Math.Max(pre, post)) * (double)dt / 1000);
+        // e^(-Dt/tau_c) = 0.9999 is rounded to float once and applied 4,899 times: relative error up to ~3e-4.
+        Assert.True(Math.Abs(learner.Trace("C")[0] - c) <= 3e-4 * Math.Abs(c), $"C = {learner.Trace("C")[0]}, closed form {c}");
+        float cNow = learner.Trace("C")[0];
+        learner.Reward(0.5f, w);
+        Assert.Equal(w0 + 0.5f * cNow, w[0], 1e-6f);
+        learner.Reward(100f, w);
+        Assert.Equal(lag > 0 ? 4f : 0f, w[0]);   // hard bounds [0, 4]
+    }
+
+    /// <summary>On a network, weights stay put without reward; PlasticProjection.Reward moves each by r times its eligibility.</summary>
+    [Fact]
+    public void RewardStdp_OnANetwork_OnlyTheRewardMovesWeights()
+    {
+        var (net, plastic, _, _) = PoissonNetwork(new RewardStdp(), 1, Connectivity.FixedProbability(0.3), targets: 50, w0: 0.5f);
+        using (net)
+        {
+            net.Run(300f);
+            Assert.All(plastic.Projection.Weights, x => Assert.Equal(0.5f, x));
+            var c = plastic.Learner.Trace("C").ToArray();
+            Assert.Contains(c, x => x > 0.05f);
+            Assert.Contains(c, x => x < -0.05f);
+            long before = plastic.Updates;
+            plastic.Reward(0.1f);
+            Assert.Equal(before + plastic.Projection.Count, plastic.Updates);
+            for (int q = 0; q < c.Length; q++) Assert.Equal(Math.Clamp(0.5f + 0.1f * c[q], 0f, 4f), plastic.Projection.Weights[q], 1e-6f);
+        }
     }
 }

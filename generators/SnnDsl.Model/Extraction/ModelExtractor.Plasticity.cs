@@ -18,6 +18,8 @@ internal static class PlasticityAttributeNames
     public const string PostTrace = "SnnDsl.PostTraceAttribute";
     public const string OnPre = "SnnDsl.OnPreAttribute";
     public const string OnPost = "SnnDsl.OnPostAttribute";
+    public const string SynapseTrace = "SnnDsl.SynapseTraceAttribute";
+    public const string OnReward = "SnnDsl.OnRewardAttribute";
 }
 
 internal static partial class ModelExtractor
@@ -26,8 +28,8 @@ internal static partial class ModelExtractor
     public static readonly string[] PlasticityReservedNames = { "Dt", "Learner", "CreateLearner" };
 
     // Members of the generated Learner (clash with trace properties) and names of its generated code.
-    private static readonly string[] PlasticityLearnerMembers = { "Model", "Sources", "Targets", "Dt", "PreTraces", "PostTraces", "Trace", "Reset", "Advance", "OnPre", "OnPost", "HasOnPre", "HasOnPost", "Learner" };
-    private static readonly string[] PlasticityLocals = { "model", "sources", "targets", "dt", "step", "name", "source", "target", "synapses", "weights" };
+    private static readonly string[] PlasticityLearnerMembers = { "Model", "Sources", "Targets", "Dt", "PreTraces", "PostTraces", "Trace", "Reset", "Advance", "OnPre", "OnPost", "HasOnPre", "HasOnPost", "Learner", "Synapses", "SynapseTraces", "HasOnReward", "Reward" };
+    private static readonly string[] PlasticityLocals = { "model", "sources", "targets", "dt", "step", "name", "source", "target", "synapses", "weights", "firstSynapse", "reward" };
 
     /// <summary>Turns a <c>[Plasticity]</c> declaration into a <see cref="PlasticitySpec"/> plus located diagnostics; never throws on user input.</summary>
     public static Result<PlasticitySpec> ExtractPlasticity(INamedTypeSymbol type, AttributeData attribute, CancellationToken ct)
@@ -66,6 +68,7 @@ internal static partial class ModelExtractor
             var declared = new HashSet<string>(StringComparer.Ordinal);
             var onPre = new List<(IMethodSymbol Symbol, SyntaxNode Node)>();
             var onPost = new List<(IMethodSymbol Symbol, SyntaxNode Node)>();
+            var onReward = new List<(IMethodSymbol Symbol, SyntaxNode Node)>();
             foreach (var (symbol, node) in members)
             {
                 _ct.ThrowIfCancellationRequested();
@@ -105,6 +108,11 @@ internal static partial class ModelExtractor
                 {
                     if (symbol is IMethodSymbol m) onPost.Add((m, node));
                     else Report(DiagnosticDescriptors.InvalidPlasticityMember, NameLocation(node), symbol.Name, "is not a method; [OnPost] is a method 'float OnPost(float w)' returning the new weight");
+                }
+                if (Has(symbol, PlasticityAttributeNames.OnReward))
+                {
+                    if (symbol is IMethodSymbol m) onReward.Add((m, node));
+                    else Report(DiagnosticDescriptors.InvalidPlasticityMember, NameLocation(node), symbol.Name, "is not a method; [OnReward] is a method 'float OnReward(float w, float reward)' returning the new weight");
                 }
                 if (Has(symbol, AttributeNames.SpikeWhen) || Has(symbol, AttributeNames.OnSpike) || Has(symbol, SynapseAttributeNames.Output))
                     Report(DiagnosticDescriptors.InvalidPlasticityMember, NameLocation(node), symbol.Name,
@@ -154,14 +162,17 @@ internal static partial class ModelExtractor
                 Report(DiagnosticDescriptors.PlasticityHandlerCount, NameLocation(onPre[1].Node), _type.Name, $"{onPre.Count} [OnPre] handlers; declare at most one");
             if (onPost.Count > 1)
                 Report(DiagnosticDescriptors.PlasticityHandlerCount, NameLocation(onPost[1].Node), _type.Name, $"{onPost.Count} [OnPost] handlers; declare at most one");
+            if (onReward.Count > 1)
+                Report(DiagnosticDescriptors.PlasticityHandlerCount, NameLocation(onReward[1].Node), _type.Name, $"{onReward.Count} [OnReward] handlers; declare at most one");
 
             HandlerSpec? pre = onPre.Count == 1 ? ConvertHandler(onPre[0].Symbol, onPre[0].Node, TraceSide.Pre) : null;
             HandlerSpec? post = onPost.Count == 1 ? ConvertHandler(onPost[0].Symbol, onPost[0].Node, TraceSide.Post) : null;
+            HandlerSpec? reward = onReward.Count == 1 ? ConvertHandler(onReward[0].Symbol, onReward[0].Node, TraceSide.Synapse) : null;
 
-            CheckPlasticityNames(members, pre, post);
+            CheckPlasticityNames(members, pre, post, reward);
             if (_failed) return null;
             return new PlasticitySpec(NamespaceText(), containing.ToEquatableArray(), _type.Name, Named(attribute, "Dt", 1f),
-                _params.Values.ToEquatableArray(), traces.ToEquatableArray(), pre, post);
+                _params.Values.ToEquatableArray(), traces.ToEquatableArray(), pre, post, reward);
         }
 
         private void ReadTraces(List<(ISymbol Symbol, SyntaxNode Node)> members)
@@ -169,11 +180,11 @@ internal static partial class ModelExtractor
             foreach (var (symbol, node) in members)
             {
                 if (symbol is not IFieldSymbol field) continue;
-                bool isPre = Has(field, PlasticityAttributeNames.PreTrace), isPost = Has(field, PlasticityAttributeNames.PostTrace);
-                if (!isPre && !isPost) continue;
-                if (isPre && isPost)
+                bool isPre = Has(field, PlasticityAttributeNames.PreTrace), isPost = Has(field, PlasticityAttributeNames.PostTrace), isSyn = Has(field, PlasticityAttributeNames.SynapseTrace);
+                if (!isPre && !isPost && !isSyn) continue;
+                if ((isPre ? 1 : 0) + (isPost ? 1 : 0) + (isSyn ? 1 : 0) > 1)
                 {
-                    Report(DiagnosticDescriptors.InvalidPlasticityMember, NameLocation(node), field.Name, "is marked both [PreTrace] and [PostTrace]; a trace belongs to one side");
+                    Report(DiagnosticDescriptors.InvalidPlasticityMember, NameLocation(node), field.Name, "is marked with more than one of [PreTrace], [PostTrace], [SynapseTrace]; a trace belongs to one place");
                     _rejected.Add(field.Name);
                     continue;
                 }
@@ -185,7 +196,7 @@ internal static partial class ModelExtractor
                     continue;
                 }
                 _states.Add(field.Name);
-                _sides[field.Name] = isPre ? TraceSide.Pre : TraceSide.Post;
+                _sides[field.Name] = isPre ? TraceSide.Pre : isPost ? TraceSide.Post : TraceSide.Synapse;
                 _declaredAt[field.Name] = node;
             }
         }
@@ -198,12 +209,16 @@ internal static partial class ModelExtractor
         /// </summary>
         private HandlerSpec? ConvertHandler(IMethodSymbol method, SyntaxNode node, TraceSide side)
         {
-            string kind = side == TraceSide.Pre ? "[OnPre]" : "[OnPost]";
-            string own = side == TraceSide.Pre ? "[PreTrace]" : "[PostTrace]";
-            if (method.Parameters.Length != 1 || method.Parameters[0].Type.SpecialType != SpecialType.System_Single || method.ReturnType.SpecialType != SpecialType.System_Single)
+            bool isReward = side == TraceSide.Synapse;
+            string kind = side == TraceSide.Pre ? "[OnPre]" : side == TraceSide.Post ? "[OnPost]" : "[OnReward]";
+            string own = side == TraceSide.Pre ? "[PreTrace]" : side == TraceSide.Post ? "[PostTrace]" : "[SynapseTrace]";
+            int arity = isReward ? 2 : 1;
+            if (method.Parameters.Length != arity || method.Parameters.Any(p => p.Type.SpecialType != SpecialType.System_Single) || method.ReturnType.SpecialType != SpecialType.System_Single)
             {
                 Report(DiagnosticDescriptors.InvalidPlasticityMember, NameLocation(node), method.Name,
-                    $"must be 'float {method.Name}(float w)': {kind} takes the synapse's weight and returns its new weight");
+                    isReward
+                        ? $"must be 'float {method.Name}(float w, float reward)': [OnReward] takes the synapse's weight and the reward and returns the new weight"
+                        : $"must be 'float {method.Name}(float w)': {kind} takes the synapse's weight and returns its new weight");
                 return null;
             }
             if (node is not MethodDeclarationSyntax syntax) return null;
@@ -213,12 +228,20 @@ internal static partial class ModelExtractor
                 Report(DiagnosticDescriptors.NameConflict, syntax.ParameterList.Parameters[0], weight, $"is the weight of '{method.Name}' and shadows the trace or parameter of the same name");
                 return null;
             }
+            string rewardName = isReward ? method.Parameters[1].Name : "";
+            if (isReward && (_states.Contains(rewardName) || _params.ContainsKey(rewardName)))
+            {
+                Report(DiagnosticDescriptors.NameConflict, syntax.ParameterList.Parameters[1], rewardName, $"is the reward of '{method.Name}' and shadows the trace or parameter of the same name");
+                return null;
+            }
             _ports = new HashSet<string>(StringComparer.Ordinal) { weight };
+            if (isReward) _ports.Add(rewardName);
             _locals = new Dictionary<string, Expr>(StringComparer.Ordinal);
             // Current value of each trace, in terms of entry values (marked as Local symbols until the end).
             var env = new Dictionary<Sym, Expr>();
             foreach (var name in _states) env[new Sym(SymKind.State, name)] = new Sym(SymKind.Local, name);
             var assigned = new List<string>();
+            var assignedSynapse = new List<string>();
             Expr? result = null;
             bool ok = true;
 
@@ -273,14 +296,16 @@ internal static partial class ModelExtractor
                                 Report(DiagnosticDescriptors.InvalidPlasticityMember, assign.Left, assign.Left.ToString(),
                                     target == weight
                                         ? $"is the weight; {kind} returns the new weight instead of assigning it ('return Math.Clamp(w + ..., 0f, WMax);')"
-                                        : $"is not a trace; {kind} may assign only {own} fields");
+                                        : $"is not a trace; {kind} may assign only {own}{(isReward ? "" : " and [SynapseTrace]")} fields");
                                 ok = false;
                                 break;
                             }
-                            if (targetSide != side)
+                            if (targetSide != side && targetSide != TraceSide.Synapse)
                             {
                                 Report(DiagnosticDescriptors.InvalidPlasticityMember, assign.Left, target,
-                                    $"is a {(targetSide == TraceSide.Pre ? "[PreTrace]" : "[PostTrace]")}, which {kind} cannot change: a {(side == TraceSide.Pre ? "presynaptic" : "postsynaptic")} spike updates only its own neuron's {own} fields");
+                                    isReward
+                                        ? $"is a {(targetSide == TraceSide.Pre ? "[PreTrace]" : "[PostTrace]")}, which [OnReward] cannot change: a reward updates weights and [SynapseTrace] fields"
+                                        : $"is a {(targetSide == TraceSide.Pre ? "[PreTrace]" : "[PostTrace]")}, which {kind} cannot change: a {(side == TraceSide.Pre ? "presynaptic" : "postsynaptic")} spike updates only its own neuron's {own} fields (and [SynapseTrace] fields)");
                                 ok = false;
                                 break;
                             }
@@ -301,6 +326,12 @@ internal static partial class ModelExtractor
                             {
                                 Report(DiagnosticDescriptors.InvalidPlasticityMember, assign, assign.ToString(), "uses an unsupported compound assignment (use =, +=, -=, *= or /=)");
                                 ok = false;
+                                break;
+                            }
+                            if (targetSide == TraceSide.Synapse)
+                            {
+                                env[key] = combined;
+                                if (!assignedSynapse.Contains(target)) assignedSynapse.Add(target);
                                 break;
                             }
                             if (Symbolic.Algebra.DependsOn(combined, s => s.Kind == SymKind.Input || (s.Kind == SymKind.Local && _sides.TryGetValue(s.Name, out var sd) && sd != side)))
@@ -334,18 +365,27 @@ internal static partial class ModelExtractor
                 Report(DiagnosticDescriptors.InvalidPlasticityMember, NameLocation(node), method.Name, "reads Spiked, a neuron built-in; the handler itself runs when the neuron spiked");
                 return null;
             }
+            if (isReward && Symbolic.Algebra.DependsOn(result, s => s.Kind == SymKind.Local && _sides.TryGetValue(s.Name, out var sd) && sd != TraceSide.Synapse)
+                || assignedSynapse.Any(t => isReward && Symbolic.Algebra.DependsOn(env[new Sym(SymKind.State, t)], s => s.Kind == SymKind.Local && _sides.TryGetValue(s.Name, out var sd) && sd != TraceSide.Synapse)))
+            {
+                Report(DiagnosticDescriptors.InvalidPlasticityMember, NameLocation(node), method.Name,
+                    "reads a [PreTrace] or [PostTrace]; [OnReward] runs over every synapse at once and reads only the weight, the reward, [SynapseTrace] fields, parameters and Dt");
+                return null;
+            }
             var back = new Dictionary<Sym, Expr>();
             foreach (var name in _states) back[new Sym(SymKind.Local, name)] = new Sym(SymKind.State, name);
             var updates = assigned.Select(t => new ResetSpec(t, Symbolic.Algebra.Simplify(Symbolic.Algebra.Substitute(env[new Sym(SymKind.State, t)], back)))).ToEquatableArray();
-            return new HandlerSpec(method.Name, weight, updates, Symbolic.Algebra.Simplify(Symbolic.Algebra.Substitute(result, back)));
+            var synapseUpdates = assignedSynapse.Select(t => new ResetSpec(t, Symbolic.Algebra.Simplify(Symbolic.Algebra.Substitute(env[new Sym(SymKind.State, t)], back)))).ToEquatableArray();
+            return new HandlerSpec(method.Name, weight, updates, Symbolic.Algebra.Simplify(Symbolic.Algebra.Substitute(result, back)), synapseUpdates, rewardName);
         }
 
-        private void CheckPlasticityNames(List<(ISymbol Symbol, SyntaxNode Node)> members, HandlerSpec? pre, HandlerSpec? post)
+        private void CheckPlasticityNames(List<(ISymbol Symbol, SyntaxNode Node)> members, HandlerSpec? pre, HandlerSpec? post, HandlerSpec? reward)
         {
             foreach (var (symbol, node) in members)
                 if (Array.IndexOf(PlasticityReservedNames, symbol.Name) >= 0)
                     Report(DiagnosticDescriptors.NameConflict, NameLocation(node), symbol.Name, "is a member the generator adds to every plasticity rule (Dt, Learner, CreateLearner)");
-            var weights = new[] { pre?.Weight, post?.Weight }.Where(x => x is not null).Select(x => x!);
+            // The reward argument may be called 'reward' (the generated method's own parameter), unlike a parameter or trace.
+            var weights = new[] { pre?.Weight, post?.Weight, reward?.Weight, reward?.Reward == "reward" ? null : reward?.Reward }.Where(x => x is not null).Select(x => x!);
             foreach (var name in _params.Keys.Concat(_states).Concat(weights))
             {
                 if (name.StartsWith("_", StringComparison.Ordinal))
@@ -353,7 +393,7 @@ internal static partial class ModelExtractor
                 else if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
                     Report(DiagnosticDescriptors.NameConflict, At(name), name, "is a C# keyword, which the generated code cannot use as a local name");
                 else if (Array.IndexOf(PlasticityLocals, name) >= 0)
-                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with a parameter or local of the generated Learner code (model, sources, targets, dt, step, name, source, target, synapses, weights)");
+                    Report(DiagnosticDescriptors.NameConflict, At(name), name, "would clash with a parameter or local of the generated Learner code (model, sources, targets, dt, step, name, source, target, synapses, weights, firstSynapse, reward)");
             }
             foreach (var name in _states)
                 if (Array.IndexOf(PlasticityLearnerMembers, name) >= 0)

@@ -30,7 +30,7 @@ public sealed class PlasticProjection : IProjectionObserver
         ArgumentNullException.ThrowIfNull(rule);
         if (projection.Observer is not null) throw new InvalidOperationException("The projection already has an observer; a projection takes one plasticity rule.");
         Projection = projection;
-        Learner = rule.CreateLearner(projection.Source.Count, projection.Target.Size, projection.Synapses.Dt);
+        Learner = rule.CreateLearner(projection.Source.Count, projection.Target.Size, projection.Synapses.Dt, projection.Count);
         projection.IncomingSynapses(out var start, out var synapses);
         _inStart = start.ToArray();
         _inSynapses = synapses.ToArray();
@@ -56,6 +56,18 @@ public sealed class PlasticProjection : IProjectionObserver
     /// <summary>Synaptic weight updates done ([OnPre] plus [OnPost] synapse visits).</summary>
     public long Updates { get; private set; }
 
+    /// <summary>
+    /// Delivers a scalar reward to every synapse ([OnReward], e.g. w += reward x eligibility). Izhikevich's
+    /// (2007) dw/dt = c d is this call made every step with reward = d Dt, d the dopamine level. No effect
+    /// while <see cref="Enabled"/> is false or for rules without [OnReward].
+    /// </summary>
+    public void Reward(float reward)
+    {
+        if (!Enabled || !Learner.HasOnReward) return;
+        Learner.Reward(reward, Projection.Weights);
+        Updates += Projection.Count;
+    }
+
     /// <summary>Sets every trace to its initial value (weights are kept).</summary>
     public void ResetTraces() => Learner.Reset();
 
@@ -73,7 +85,7 @@ public sealed class PlasticProjection : IProjectionObserver
             foreach (int s in preSpikes)
             {
                 int a = rows[s], n = rows[s + 1] - a;
-                Learner.OnPre(s, targets.AsSpan(a, n), weights.Slice(a, n));
+                Learner.OnPre(s, a, targets.AsSpan(a, n), weights.Slice(a, n));
                 updates += n;
             }
         }

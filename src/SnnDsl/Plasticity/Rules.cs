@@ -159,3 +159,61 @@ public partial record StdpTriplet(
         return Math.Clamp(w + dw, WMin, WMax);
     }
 }
+
+/// <summary>
+/// Reward-modulated STDP with an eligibility trace (Izhikevich 2007, "Solving the distal reward
+/// problem"): pre/post pairings do not change the weight but the synapse's eligibility C, by
+/// APlus XPre at a postsynaptic spike and -AMinus XPost at a presynaptic spike; C decays with
+/// TauC (1 s). A reward r delivered through <see cref="PlasticProjection.Reward"/> moves every weight
+/// by r C, clamped to [WMin, WMax]; calling it each step with r = d Dt (d the dopamine level) gives the
+/// paper's dw/dt = C d. Defaults follow the paper (A+ = 1, A- = 1.5, tau = 20 ms, tau_c = 1 s, weights in [0, 4]).
+/// </summary>
+/// <param name="APlus">Eligibility increment for pre-before-post.</param>
+/// <param name="AMinus">Eligibility decrement for post-before-pre.</param>
+/// <param name="TauPlus">Decay of the presynaptic trace, ms.</param>
+/// <param name="TauMinus">Decay of the postsynaptic trace, ms.</param>
+/// <param name="TauC">Decay of the eligibility trace, ms.</param>
+/// <param name="WMin">Lower hard bound.</param>
+/// <param name="WMax">Upper hard bound.</param>
+[Plasticity]
+public partial record RewardStdp(float APlus = 1f, float AMinus = 1.5f, float TauPlus = 20f, float TauMinus = 20f, float TauC = 1000f, float WMin = 0f, float WMax = 4f)
+{
+    /// <summary>Presynaptic trace.</summary>
+    [PreTrace] public float XPre;
+
+    /// <summary>Postsynaptic trace.</summary>
+    [PostTrace] public float XPost;
+
+    /// <summary>Eligibility trace (one per synapse).</summary>
+    [SynapseTrace] public float C;
+
+    /// <summary>dXPre/dt = -XPre / TauPlus.</summary>
+    [Derivative(nameof(XPre))] public float DecayPre => -XPre / TauPlus;
+
+    /// <summary>dXPost/dt = -XPost / TauMinus.</summary>
+    [Derivative(nameof(XPost))] public float DecayPost => -XPost / TauMinus;
+
+    /// <summary>dC/dt = -C / TauC.</summary>
+    [Derivative(nameof(C))] public float DecayC => -C / TauC;
+
+    /// <summary>Presynaptic spike: bump XPre, depress the eligibility by AMinus XPost; the weight waits for a reward.</summary>
+    [OnPre]
+    public float Pre(float w)
+    {
+        XPre += 1f;
+        C -= AMinus * XPost;
+        return w;
+    }
+
+    /// <summary>Postsynaptic spike: bump XPost, raise the eligibility by APlus XPre.</summary>
+    [OnPost]
+    public float Post(float w)
+    {
+        XPost += 1f;
+        C += APlus * XPre;
+        return w;
+    }
+
+    /// <summary>A reward moves the weight by reward x eligibility.</summary>
+    [OnReward] public float Reward(float w, float reward) => Math.Clamp(w + reward * C, WMin, WMax);
+}
