@@ -83,7 +83,7 @@ cat > "$WORK/nuget.config" <<XML
   </packageSources>
 </configuration>
 XML
-make_project() { # make_project DIR WARNINGS_AS_ERRORS: a console app that references only the SnnDsl package
+make_project() { # make_project DIR STRICT (warnings as errors, XML docs required): a console app that references only the SnnDsl package
     mkdir -p "$1"
     cat > "$1/$(basename "$1").csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
@@ -93,6 +93,8 @@ make_project() { # make_project DIR WARNINGS_AS_ERRORS: a console app that refer
     <Nullable>enable</Nullable>
     <ImplicitUsings>enable</ImplicitUsings>
     <TreatWarningsAsErrors>$2</TreatWarningsAsErrors>
+    <!-- With warnings as errors, a generated public member without an XML doc fails the build (CS1591). -->
+    <GenerateDocumentationFile>$2</GenerateDocumentationFile>
     <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>
   </PropertyGroup>
   <ItemGroup>
