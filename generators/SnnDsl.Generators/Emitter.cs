@@ -435,6 +435,9 @@ internal static class Emitter
     /// <summary>Neurons per block of the SIMD body: each step reads a contiguous slice of this many inputs, and the block's state stays in L1 between steps.</summary>
     private const int BlockSize = 1024;
 
+    /// <summary>Steps a vector of neurons advances with its state in registers before the block moves on (forward kernel).</summary>
+    private const int TimeTile = 4;
+
     private static void WriteBlock(IndentedTextWriter w, KernelPlan plan, List<string> ports, bool vector)
     {
         var m = plan.Model;
@@ -445,7 +448,7 @@ internal static class Emitter
         w.WriteLine(vector
             ? $"// SIMD body: blocks of {BlockSize} neurons walk through time together, Vector<float>.Count at a time;"
             : "// Scalar tail: the remaining neurons, same statements, each kept in registers across time.");
-        if (vector) w.WriteLine("// each step reads a contiguous slice of the input, and the block's state stays in L1 between steps.");
+        if (vector) w.WriteLine($"// each vector keeps its state in registers for {TimeTile} steps (reading {TimeTile} contiguous input streams), and the block's state stays in L1 between tiles.");
         w.WriteLine("{");
         w.Indent++;
         var names = Used(plan.Body.Select(b => b.Value).Concat(plan.Commit.Select(c => c.Value)).Append(plan.Spike).Concat(plan.Resets.Select(r => r.Value)));
@@ -505,14 +508,20 @@ internal static class Emitter
             w.WriteLine("{");
             w.Indent++;
             w.WriteLine($"int _blk1 = global::System.Math.Min(_blk0 + {BlockSize}, _vecEnd);");
-            w.WriteLine("for (int _t = 0; _t < _steps; _t++)");
+            w.WriteLine($"for (int _t0 = 0; _t0 < _steps; _t0 += {TimeTile})");
             w.WriteLine("{");
             w.Indent++;
+            w.WriteLine($"int _t1 = global::System.Math.Min(_t0 + {TimeTile}, _steps);");
             w.WriteLine($"for (int _j = _blk0; _j < _blk1; _j += {Vec}.Count)");
             w.WriteLine("{");
             w.Indent++;
             LoadState("_j");
+            w.WriteLine("for (int _t = _t0; _t < _t1; _t++)");
+            w.WriteLine("{");
+            w.Indent++;
             Step("_j");
+            w.Indent--;
+            w.WriteLine("}");
             StoreState("_j");
             w.Indent--;
             w.WriteLine("}");

@@ -416,30 +416,29 @@ public sealed class DenseLayer
         int n = Outputs, rowsPerPanel = Inputs + 1, blocks = InputBlocks, stride = blocks + 1;
         ReadOnlySpan<int> bounds = ws.RowBlocks;
         int[] index = ws.RowIndex;
-        Span<float> scratch = ws.PanelScratch!.Span;
+        // The panel's outputs accumulate in an aligned, contiguous [rows, 64] scratch (not in the strided output
+        // rows, which straddle cache lines), copied out once per panel.
+        AlignedBuffer scratchBuffer = ws.PanelScratch!;
+        Span<float> scratch = scratchBuffer.Span;
+        ref float rs = ref scratchBuffer.Start;
         ref float rp = ref packed.Start;
         for (int p = 0; p < Panels; p++)
         {
             int p0 = p * PackedPanel, width = Math.Min(PackedPanel, n - p0);
-            bool full = width == PackedPanel;
             ref float panel = ref Unsafe.Add(ref rp, (nint)p * rowsPerPanel * PackedPanel);
             ReadOnlySpan<float> biasRow = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref panel, (nint)Inputs * PackedPanel), PackedPanel);
-            for (int r = 0; r < rows; r++) biasRow.CopyTo(full ? output.Slice(r * n + p0, PackedPanel) : scratch.Slice(r * PackedPanel, PackedPanel));
+            for (int r = 0; r < rows; r++) biasRow.CopyTo(scratch.Slice(r * PackedPanel, PackedPanel));
             for (int b = 0; b < blocks; b++)
             {
                 for (int r = 0; r < rows; r++)
                 {
                     int from = bounds[r * stride + b], to = bounds[r * stride + b + 1];
                     if (from == to) continue;
-                    ref float y = ref full ? ref output[r * n + p0] : ref scratch[r * PackedPanel];
-                    AddPanelRows(ref panel, index.AsSpan(from, to - from), ref y);
+                    AddPanelRows(ref panel, index.AsSpan(from, to - from), ref Unsafe.Add(ref rs, (nint)r * PackedPanel));
                 }
             }
 
-            if (!full)
-            {
-                for (int r = 0; r < rows; r++) scratch.Slice(r * PackedPanel, width).CopyTo(output.Slice(r * n + p0, width));
-            }
+            for (int r = 0; r < rows; r++) scratch.Slice(r * PackedPanel, width).CopyTo(output.Slice(r * n + p0, width));
         }
     }
 

@@ -80,7 +80,34 @@ public sealed class Adam : IOptimizer
         for (int i = 0; i < Parameters.Count; i++)
         {
             float[] p = Parameters[i].Value, g = Parameters[i].Grad, m = _m[i], v = _v[i];
-            for (int j = 0; j < p.Length; j++)
+            // SIMD body and scalar tail evaluate the same expression tree with correctly rounded operations
+            // (no fused multiply-add), so every element gets the same bits wherever it falls.
+            int j = 0, w = System.Numerics.Vector<float>.Count;
+            if (System.Numerics.Vector.IsHardwareAccelerated)
+            {
+                var vb1 = new System.Numerics.Vector<float>(b1);
+                var vb2 = new System.Numerics.Vector<float>(b2);
+                var vBeta2 = new System.Numerics.Vector<float>(Beta2);
+                var vDecay = new System.Numerics.Vector<float>(WeightDecay);
+                var vBc2 = new System.Numerics.Vector<float>(bc2Sqrt);
+                var vEps = new System.Numerics.Vector<float>(Epsilon);
+                var vStep = new System.Numerics.Vector<float>(stepSize);
+                for (; j + w <= p.Length; j += w)
+                {
+                    var pj = new System.Numerics.Vector<float>(p, j);
+                    var grad = new System.Numerics.Vector<float>(g, j);
+                    if (WeightDecay != 0f) grad += vDecay * pj;
+                    var mj = new System.Numerics.Vector<float>(m, j);
+                    mj += vb1 * (grad - mj);
+                    var vj = vBeta2 * new System.Numerics.Vector<float>(v, j) + vb2 * grad * grad;
+                    var denom = System.Numerics.Vector.SquareRoot(vj) / vBc2 + vEps;
+                    (pj - vStep * (mj / denom)).CopyTo(p, j);
+                    mj.CopyTo(m, j);
+                    vj.CopyTo(v, j);
+                }
+            }
+
+            for (; j < p.Length; j++)
             {
                 float grad = WeightDecay == 0f ? g[j] : g[j] + WeightDecay * p[j];
                 m[j] += b1 * (grad - m[j]);

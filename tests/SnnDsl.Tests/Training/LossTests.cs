@@ -170,6 +170,38 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void Adam_vector_body_and_scalar_tail_give_every_element_the_same_bits()
+    {
+        // Two elements with the same value and gradient history, one in the SIMD body and one in the scalar tail.
+        int n = 2 * System.Numerics.Vector<float>.Count + 3;
+        var p = new Parameter("p", n);
+        var adam = new Adam([p], learningRate: 0.05f, weightDecay: 0.01f);
+        for (int j = 0; j < n; j++) p.Value[j] = (j % 5) * 0.3f - 0.6f;
+        p.Value[n - 1] = p.Value[0];
+        float[] m = new float[n], v = new float[n], x = (float[])p.Value.Clone();
+        for (int step = 1; step <= 4; step++)
+        {
+            for (int j = 0; j < n; j++) p.Grad[j] = MathF.Sin(j + step) * 0.7f;
+            p.Grad[n - 1] = p.Grad[0];
+            float[] g = (float[])p.Grad.Clone();
+            adam.Step();
+            // The scalar reference, with PyTorch's formula in float.
+            double bc1 = 1 - Math.Pow(0.9f, step), bc2 = 1 - Math.Pow(0.999f, step);
+            float stepSize = (float)(0.05f / bc1), bc2Sqrt = (float)Math.Sqrt(bc2);
+            for (int j = 0; j < n; j++)
+            {
+                float grad = g[j] + 0.01f * x[j];
+                m[j] += (1f - 0.9f) * (grad - m[j]);
+                v[j] = 0.999f * v[j] + (1f - 0.999f) * grad * grad;
+                x[j] -= stepSize * (m[j] / (MathF.Sqrt(v[j]) / bc2Sqrt + 1e-8f));
+                Assert.Equal(BitConverter.SingleToInt32Bits(x[j]), BitConverter.SingleToInt32Bits(p.Value[j]));
+            }
+        }
+
+        Assert.Equal(BitConverter.SingleToInt32Bits(p.Value[0]), BitConverter.SingleToInt32Bits(p.Value[n - 1]));
+    }
+
+    [Fact]
     public void Adam_step_one_by_hand()
     {
         var p = new Parameter("p", 1);
