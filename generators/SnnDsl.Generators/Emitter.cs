@@ -225,6 +225,7 @@ internal static class Emitter
         w.Indent++;
         foreach (var p in m.Parameters) w.WriteLine($"double {p.Name} = {ParamRead(m.Parameters, p.Name, ".0")};");
         w.WriteLine("double Dt = step;");
+        StabilityGuards.Write(w, plan);
         WriteConstantSteps(w, plan);
         WriteFiniteGuards(w, m.Name, plan.KernelConstants.Where(c => !PerElement(plan).Contains(c)), plan.Constants);
         foreach (var c in plan.KernelConstants.Where(c => !PerElement(plan).Contains(c))) w.WriteLine($"_c{c} = (float){c};");

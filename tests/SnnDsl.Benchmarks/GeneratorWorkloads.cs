@@ -10,7 +10,7 @@ using SnnDsl.Generators;
 namespace SnnDsl.Benchmarks;
 
 /// <summary>
-/// Issue 9: the generator's run time as an IDE or a build sees it, for a project with 20 models
+/// Issue 9: the generators' run time as an IDE or a build sees it, for a project with 20 models
 /// (five each of an exact LIF, a discrete Leaky, a two-state adaptive LIF and a non-linear
 /// quadratic integrate-and-fire integrated by Rk4).
 /// <list type="bullet">
@@ -66,7 +66,7 @@ public static class GeneratorWorkloads
     }
 
     private static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
-        new[] { new NeuronGenerator().AsSourceGenerator(), new EncoderGenerator().AsSourceGenerator() },
+        new[] { new NeuronGenerator().AsSourceGenerator(), new EncoderGenerator().AsSourceGenerator(), new SynapseGenerator().AsSourceGenerator() },
         parseOptions: s_parse,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 

@@ -19,6 +19,7 @@ public static class Workloads
         list.Add(Training(options));
         list.Add(Matrix(options));
         list.AddRange(Encoding(options));
+        list.AddRange(CubaWorkloads.All(options));
         list.AddRange(GeneratorWorkloads.All(options));
         return list;
     }

@@ -228,6 +228,9 @@ public class FuzzTests
         }
     }
 
+    /// <summary>The fuzz corpus as plain texts (the analyzer tests run the SNN1xxx analyzers over it).</summary>
+    public static IReadOnlyList<string> CorpusTexts(int count = MutantCount) => Mutants(count).Select(m => m.Text).ToList();
+
     private static List<Mutant> Mutants(int count = MutantCount)
     {
         var rng = new Random(Seed);

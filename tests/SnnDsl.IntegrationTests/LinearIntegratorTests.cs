@@ -6,7 +6,7 @@ namespace SnnDsl.IntegrationTests;
 /// DESIGN section 4 on a linear membrane tau dV/dt = -V + I from V = 0 under constant I:
 /// exact and exponential Euler give V_n = I (1 - e^(-n dt/tau)); forward Euler gives
 /// V_n = I (1 - (1 - dt/tau)^n), which oscillates around I for 1 &lt; dt/tau &lt; 2 and diverges beyond 2.
-/// (dt/tau &gt;= 2 is not pinned here: DESIGN section 2 asks for a runtime guard there, not yet generated.)
+/// (dt/tau &gt;= 2 is refused by the generated run-time guard, SNN1002: see StabilityGuardTests.)
 /// </summary>
 public sealed class LinearIntegratorTests
 {

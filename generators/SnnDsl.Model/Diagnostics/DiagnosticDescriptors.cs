@@ -8,8 +8,10 @@ namespace SnnDsl.Model.Diagnostics;
 /// The one catalogue of SnnDsl diagnostics. SNN0xxx: the generator cannot generate the model
 /// (errors). SNN1xxx: analyzer judgement calls. IDs are never reused; a new ID is the highest
 /// shipped + 1, recorded in AnalyzerReleases.Unshipped.md and in the README's table.
+/// The SNN1xxx descriptors are in DiagnosticDescriptors.Analyzers.cs, which only the analyzer
+/// assembly compiles (each assembly's release-tracking files list the rules it contains).
 /// </summary>
-internal static class DiagnosticDescriptors
+internal static partial class DiagnosticDescriptors
 {
     private const string GeneratorCategory = "SnnDsl.Generator";
     private const string HelpBase = "https://github.com/snndsl/snndsl/blob/main/README.md#";
@@ -128,12 +130,26 @@ internal static class DiagnosticDescriptors
         "[Encoder(FanOut = \"{0}\")] must name a float parameter of '{1}' with a positive integer default",
         "Population codes drive FanOut output channels per input element; the count is a parameter, read as the built-in Index inside equations.");
 
-    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = typeof(DiagnosticDescriptors)
+    public static readonly DiagnosticDescriptor SynapseMemberCount = Error("SNN0023",
+        "Synapse needs one [OnPre] and one [Output] member",
+        "Synapse '{0}' needs exactly one {1} member, found {2}",
+        "A synapse says what a presynaptic spike of weight w does ([OnPre], assignments to its states) and which current it delivers to the target's input port ([Output], an expression).");
+
+    public static readonly DiagnosticDescriptor InvalidSynapseMember = Error("SNN0024",
+        "Unsupported synapse member",
+        "'{0}' {1}",
+        "Synapse dynamics read only parameters, states and Dt; [OnPre] takes the spike's weight as its one float parameter; [Output] parameters name states of the target neuron (e.g. V).");
+
+    // Built on first use: the partial class's fields live in several files, and field initializers
+    // of different files run in an unspecified order.
+    private static Dictionary<string, DiagnosticDescriptor>? s_byId;
+
+    private static Dictionary<string, DiagnosticDescriptor> ByIdMap => s_byId ??= typeof(DiagnosticDescriptors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToDictionary(d => d.Id);
 
     /// <summary>Every descriptor, ordered by ID.</summary>
-    public static IEnumerable<DiagnosticDescriptor> All => s_byId.Values.OrderBy(d => d.Id, System.StringComparer.Ordinal);
+    public static IEnumerable<DiagnosticDescriptor> All => ByIdMap.Values.OrderBy(d => d.Id, System.StringComparer.Ordinal);
 
-    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+    public static DiagnosticDescriptor ById(string id) => ByIdMap[id];
 }

@@ -6,7 +6,7 @@ namespace SnnDsl.Neurons;
 /// <c>&gt;</c> as snnTorch. The reset uses the previous step's spike (<c>Spiked</c>), exactly as
 /// snnTorch computes <c>reset = H(mem_prev - threshold)</c> before the update.
 /// </summary>
-/// <remarks>snnTorch clamps Beta into [0, 1] silently; SnnDsl uses Beta as given (a decay outside (0, 1) grows or oscillates; the SNN1005 analyzer planned for it will say so at compile time).</remarks>
+/// <remarks>snnTorch clamps Beta into [0, 1] silently; SnnDsl uses Beta as given (a decay outside (0, 1) grows or oscillates; the SNN1005 analyzer says so at compile time).</remarks>
 /// <param name="Beta">Decay per step, in (0, 1).</param>
 /// <param name="Threshold">Firing threshold.</param>
 [Neuron]

@@ -44,7 +44,12 @@ public partial record Plif([Learnable(Shared = true)] float W = 0f, float Thresh
 /// <param name="Beta">Adaptation strength.</param>
 /// <param name="R">Input resistance.</param>
 [Neuron]
+// SNN1007 (learnable time constant without a positivity-preserving parameterisation) is right here:
+// the SRNN learns tau_m and tau_adp directly, and so does this model to match the paper; the training
+// loop keeps them positive (samples/AlifSequential clamps them to [1, 2000] ms after every step).
+#pragma warning disable SNN1007
 public partial record Alif([Learnable] float TauM = 20f, [Learnable] float TauAdp = 200f, float B0 = 0.01f, float Beta = 1.8f, float R = 1f)
+#pragma warning restore SNN1007
 {
     /// <summary>Membrane potential u.</summary>
     [State] public float U;
