@@ -191,6 +191,18 @@ public sealed class PostTraceAttribute : Attribute
 {
 }
 
+/// <summary>A plasticity trace stored once per synapse (e.g. the eligibility trace of reward-modulated STDP); [OnPre], [OnPost] and [OnReward] may assign it.</summary>
+[AttributeUsage(AttributeTargets.Field, AllowMultiple = false, Inherited = false)]
+public sealed class SynapseTraceAttribute : Attribute
+{
+}
+
+/// <summary>What a scalar reward (or neuromodulator) signal does in a plasticity rule: <c>float F(float w, float reward)</c> returning the new weight, applied to every synapse.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class OnRewardAttribute : Attribute
+{
+}
+
 /// <summary>The current a synapse delivers to its target's input port; it may read the target's state by name.</summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class OutputAttribute : Attribute

@@ -66,7 +66,7 @@ public static class GeneratorWorkloads
     }
 
     private static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
-        new[] { new NeuronGenerator().AsSourceGenerator(), new EncoderGenerator().AsSourceGenerator(), new SynapseGenerator().AsSourceGenerator() },
+        new[] { new NeuronGenerator().AsSourceGenerator(), new EncoderGenerator().AsSourceGenerator(), new SynapseGenerator().AsSourceGenerator(), new PlasticityGenerator().AsSourceGenerator() },
         parseOptions: s_parse,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 

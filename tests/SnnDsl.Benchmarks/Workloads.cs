@@ -20,6 +20,7 @@ public static class Workloads
         list.Add(Matrix(options));
         list.AddRange(Encoding(options));
         list.AddRange(CubaWorkloads.All(options));
+        list.AddRange(PlasticityWorkloads.All(options));
         list.AddRange(GeneratorWorkloads.All(options));
         return list;
     }

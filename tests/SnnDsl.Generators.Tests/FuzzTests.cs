@@ -112,6 +112,8 @@ public class FuzzTests
     {
         foreach (var f in Zoo.FileNames) yield return ("zoo/" + f, Zoo.Read(f));
         foreach (var f in Zoo.EncoderFileNames) yield return ("encoders/" + f, Zoo.ReadEncoder(f));
+        yield return ("plasticity/Rules.cs", System.IO.File.ReadAllText(System.IO.Path.Combine(RepoPaths.RepoRoot, "src", "SnnDsl", "Plasticity", "Rules.cs"))
+            .Replace("\r\n", "\n").Replace("namespace SnnDsl.Plasticity;", "namespace SnnDsl.Plasticity.FromSource;"));
         foreach (var (name, text) in TestModels.All) yield return ("test/" + name, text);
     }
 
@@ -123,7 +125,7 @@ public class FuzzTests
     {
         var root = CSharpSyntaxTree.ParseText(text, GeneratorHarness.ParseOptions).GetCompilationUnitRoot();
         var model = root.DescendantNodes().OfType<TypeDeclarationSyntax>()
-            .Where(t => t.AttributeLists.SelectMany(a => a.Attributes).Any(a => a.Name.ToString().StartsWith("Neuron", StringComparison.Ordinal) || a.Name.ToString().StartsWith("Encoder", StringComparison.Ordinal)))
+            .Where(t => t.AttributeLists.SelectMany(a => a.Attributes).Any(a => a.Name.ToString().StartsWith("Neuron", StringComparison.Ordinal) || a.Name.ToString().StartsWith("Encoder", StringComparison.Ordinal) || a.Name.ToString().StartsWith("Plasticity", StringComparison.Ordinal)))
             .OrderBy(_ => rng.Next()).FirstOrDefault();
         if (model is null) return null;
         var tokens = model.DescendantTokens().ToList();

@@ -140,6 +140,16 @@ internal static partial class DiagnosticDescriptors
         "'{0}' {1}",
         "Synapse dynamics read only parameters, states and Dt; [OnPre] takes the spike's weight as its one float parameter; [Output] parameters name states of the target neuron (e.g. V).");
 
+    public static readonly DiagnosticDescriptor PlasticityHandlerCount = Error("SNN0025",
+        "Plasticity rule needs [OnPre] or [OnPost]",
+        "Plasticity rule '{0}' has {1}",
+        "A plasticity rule says what a presynaptic spike ([OnPre]) and a postsynaptic spike ([OnPost]) do to the traces and to the weight; it needs at least one of them and at most one of each.");
+
+    public static readonly DiagnosticDescriptor InvalidPlasticityMember = Error("SNN0026",
+        "Unsupported plasticity member",
+        "'{0}' {1}",
+        "Traces ([PreTrace]/[PostTrace] float fields) evolve by their own [Derivative] (linear, integrated exactly) or [Next] equation; [OnPre]/[OnPost] are 'float F(float w)' methods that assign the spiking side's traces and return the new weight.");
+
     // Built on first use: the partial class's fields live in several files, and field initializers
     // of different files run in an unspecified order.
     private static Dictionary<string, DiagnosticDescriptor>? s_byId;

@@ -139,6 +139,14 @@ public sealed class SpikingNetwork : IDisposable
         return group;
     }
 
+    /// <summary>Adds <paramref name="size"/> Poisson spike trains with one rate per neuron (initially silent; see <see cref="PoissonInput.SetRates"/>).</summary>
+    public PoissonInput AddPoissonInput(string name, int size)
+    {
+        var input = new PoissonInput(name, size, Dt, SnnRandom.StreamKey(Seed, 1_000_000 + _sources.Count));
+        Add(input);
+        return input;
+    }
+
     /// <summary>Adds a source whose neuron <paramref name="indices"/>[k] spikes in step <paramref name="steps"/>[k] (stimuli, tests).</summary>
     public SpikeGenerator AddSpikeGenerator(string name, int size, ReadOnlySpan<int> indices, ReadOnlySpan<long> steps)
     {

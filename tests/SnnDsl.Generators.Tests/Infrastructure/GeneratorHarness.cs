@@ -78,7 +78,7 @@ public static class GeneratorHarness
 
     public static GeneratorDriver CreateDriver() =>
         CSharpGeneratorDriver.Create(
-            new[] { new NeuronGenerator().AsSourceGenerator(), new EncoderGenerator().AsSourceGenerator(), new SynapseGenerator().AsSourceGenerator() },
+            new[] { new NeuronGenerator().AsSourceGenerator(), new EncoderGenerator().AsSourceGenerator(), new SynapseGenerator().AsSourceGenerator(), new PlasticityGenerator().AsSourceGenerator() },
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
