@@ -21,6 +21,7 @@ public static class Workloads
         list.AddRange(Encoding(options));
         list.AddRange(CubaWorkloads.All(options));
         list.AddRange(PlasticityWorkloads.All(options));
+        list.AddRange(GeneratorWorkloads.All(options));
         return list;
     }
 
