@@ -217,7 +217,8 @@ internal static class Emitter
         }
     }
 
-    private static void WriteConstantSteps(IndentedTextWriter w, KernelPlan plan)
+    /// <summary>The per-layer constants in double precision: hoisted formulas and exact propagators (<paramref name="driven"/>: the system has an input term b).</summary>
+    internal static void WriteConstantSteps(IndentedTextWriter w, KernelPlan plan, bool driven = true)
     {
         var m = plan.Model;
         foreach (var step in plan.Constants)
@@ -230,7 +231,7 @@ internal static class Emitter
             else if (step.Propagator is { } prop)
             {
                 int n = prop.States.Count;
-                w.WriteLine($"// Exact propagator of the coupled linear system d[{string.Join(", ", prop.States)}]/dt = A [{string.Join(", ", prop.States)}] + b:");
+                w.WriteLine($"// Exact propagator of the coupled linear system d[{string.Join(", ", prop.States)}]/dt = A [{string.Join(", ", prop.States)}]{(driven ? " + b" : "")}:");
                 w.WriteLine("// P = exp(A Dt) and Q = integral of exp(A s) ds over [0, Dt], from one augmented matrix exponential.");
                 w.WriteLine($"double[] _A = new double[{n * n}]");
                 w.WriteLine("{");

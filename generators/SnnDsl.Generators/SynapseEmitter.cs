@@ -155,40 +155,7 @@ internal static class SynapseEmitter
         w.Indent++;
         foreach (var p in m.Parameters) w.WriteLine($"double {p.Name} = {ParamRead(m.Parameters, p.Name, ".0")};");
         w.WriteLine("double Dt = step;");
-        foreach (var step in plan.Constants)
-        {
-            if (step.Constant is { } c)
-            {
-                w.WriteLine($"// {c.Comment}");
-                w.WriteLine($"double {c.Name} = {DoublePrinter.Print(c.Value)};");
-            }
-            else if (step.Propagator is { } prop)
-            {
-                int n = prop.States.Count;
-                w.WriteLine($"// Exact propagator of the coupled linear system d[{string.Join(", ", prop.States)}]/dt = A [{string.Join(", ", prop.States)}]:");
-                w.WriteLine("// P = exp(A Dt) (and Q, its integral over [0, Dt]), from one augmented matrix exponential.");
-                w.WriteLine($"double[] _A = new double[{n * n}]");
-                w.WriteLine("{");
-                w.Indent++;
-                for (int i = 0; i < n; i++)
-                    w.WriteLine(string.Join(", ", Enumerable.Range(0, n).Select(j => DoublePrinter.Print(prop.A[i * n + j]))) + ",");
-                w.Indent--;
-                w.WriteLine("};");
-                w.WriteLine($"for (int _k = 0; _k < {n * n}; _k++)");
-                w.WriteLine("{");
-                w.WriteLine("    if (!double.IsFinite(_A[_k]))");
-                w.WriteLine($"        throw new global::System.ArgumentException($\"{m.Name}: coefficient [{{_k / {n}}}, {{_k % {n}}}] of the linear system d[{string.Join(", ", prop.States)}]/dt is {{_A[_k]}} with these parameters (a zero time constant?).\", nameof(model));");
-                w.WriteLine("}");
-                w.WriteLine($"double[] _P = new double[{n * n}];");
-                w.WriteLine($"double[] _Q = new double[{n * n}];");
-                w.WriteLine($"global::SnnDsl.Numerics.Propagator.Compute(_A, {n}, Dt, _P, _Q);");
-                for (int k = 0; k < n * n; k++)
-                {
-                    if (prop.P[k].Length > 0) w.WriteLine($"double {prop.P[k]} = _P[{k}];");
-                    if (prop.Q[k].Length > 0) w.WriteLine($"double {prop.Q[k]} = _Q[{k}];");
-                }
-            }
-        }
+        WriteConstantSteps(w, plan, driven: false);
         WriteFiniteGuards(w, m.Name, plan.KernelConstants, plan.Constants);
         foreach (var c in plan.KernelConstants) w.WriteLine($"_c{c} = (float){c};");
         foreach (var init in plan.Initials) w.WriteLine($"_c{init.Name} = (float)({DoublePrinter.Print(init.Value)});");
