@@ -41,7 +41,8 @@ public sealed class NetworkRunner : IDisposable
     private readonly float[] _output, _membrane;
     private readonly float[][][] _chunkWeightGrad, _chunkBiasGrad, _chunkNeuronGrad; // [chunk][layer]
     private readonly WeightGradPart?[][] _parts;                   // [layer][chunk]: deferred event-driven weight gradients
-    private readonly AlignedBuffer?[] _packed;                          // [layer]: weights packed once per batch, shared by the workers
+    private readonly AlignedBuffer?[] _packed;                     // [layer]: weights packed once per batch, shared by the workers
+    private readonly bool _hasDeferredWeightGrad;                  // some layer sums its weight gradient over the whole batch
     private readonly double[] _chunkLoss;
     private readonly Exception?[] _chunkError;
     private Worker[] _workers = [];
@@ -95,6 +96,7 @@ public sealed class NetworkRunner : IDisposable
                 _packed[l] = new AlignedBuffer(d.PackedLength);
                 _parts[l] = new WeightGradPart?[Chunks];
                 for (int c = 0; c < Chunks; c++) _parts[l][c] = new WeightGradPart(d, steps * ChunkSize);
+                _hasDeferredWeightGrad = true;
             }
         }
 
@@ -346,7 +348,7 @@ public sealed class NetworkRunner : IDisposable
         }
 
         // The deferred event-driven weight gradients: column panels split between the workers.
-        if (Array.Exists(_packed, p => p is not null))
+        if (_hasDeferredWeightGrad)
         {
             _weightGradError = null;
             _pool!.Run(_weightGradBody);
