@@ -103,8 +103,9 @@ public class TrainerTests
         (_, NetworkWeights w) = Make(1, 8);
         var stream = new MemoryStream();
         Checkpoint.Save(w, stream);
-        Assert.Equal(4 + 4 + 4 + (4 + "layer 0 weight".Length + 4 + 4 * 16 * 12) + (4 + "layer 0 bias".Length + 4 + 4 * 12)
-            + (4 + "layer 2 weight".Length + 4 + 4 * 12 * 4) + (4 + "layer 2 bias".Length + 4 + 4 * 4), stream.Length);
+        // Version 2: per parameter name length, name, rank, dimensions, values, CRC-32.
+        Assert.Equal(4 + 4 + 4 + (4 + "layer 0 weight".Length + 4 + 2 * 4 + 4 * 16 * 12 + 4) + (4 + "layer 0 bias".Length + 4 + 4 + 4 * 12 + 4)
+            + (4 + "layer 2 weight".Length + 4 + 2 * 4 + 4 * 12 * 4 + 4) + (4 + "layer 2 bias".Length + 4 + 4 + 4 * 4 + 4), stream.Length);
 
         (_, NetworkWeights other) = Make(1, 8);
         foreach (Parameter p in other.Parameters) Array.Clear(p.Value);
