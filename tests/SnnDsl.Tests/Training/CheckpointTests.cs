@@ -76,6 +76,18 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(new[] { path }, Directory.GetFiles(_dir.Path));
     }
 
+    [Fact]
+    public void Save_whose_rename_fails_deletes_its_temporary_file()
+    {
+        string target = _dir.File("a-folder");
+        Directory.CreateDirectory(target);
+
+        Assert.ThrowsAny<IOException>(() => Checkpoint.Save(FixtureNet().Initialize(1), target));
+
+        Assert.True(Directory.Exists(target));
+        Assert.Empty(Directory.GetFiles(_dir.Path));
+    }
+
     [Theory]
     [InlineData(1)] // inside the last parameter's trailer
     [InlineData(10)] // inside the last parameter's values
