@@ -77,7 +77,7 @@ echo '<Project />' > "$WORK/Directory.Build.targets"
 cat > "$WORK/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
-  <!-- Keep the user's sources (the registry, for System.Numerics.Tensors) and add the fresh local feed. -->
+  <!-- Keep the user's sources (the registry, for System.Numerics.Tensors and System.IO.Hashing) and add the fresh local feed. -->
   <packageSources>
     <add key="snndsl-local" value="$WORK/feed" />
   </packageSources>

@@ -42,6 +42,10 @@ public sealed class IdxImages
 /// than its header announces is rejected too, as it is not what the header says), and every
 /// problem is reported as an <see cref="InvalidDataException"/> whose message starts with the file's path
 /// and says exactly what was wrong, e.g. <c>"t10k-images-idx3-ubyte.gz: expected magic 2051 (images), found 2049 (a labels file)"</c>.
+/// The header's sizes are not trusted for memory: their product must fit an array (<see cref="Array.MaxLength"/>,
+/// checked without overflow); a plain file's data is allocated only once the file's length matches the header,
+/// and a gzipped file's (whose decompressed length is unknown) grows in chunks as data arrives, so a tiny file
+/// whose header claims gigabytes is rejected after reading what it holds, without allocating what it claims.
 /// </remarks>
 public static class Idx
 {
@@ -72,16 +76,22 @@ public static class Idx
         int columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
         if (count < 0) throw Bad(path, $"header says {count} images (negative count)");
         if (rows <= 0 || columns <= 0) throw Bad(path, $"header says images of {rows}x{columns} pixels; both dimensions must be positive");
-        long expected = (long)count * rows * columns;
-        if (expected > Array.MaxLength)
+        long expected;
+        try
         {
-            throw Bad(path, $"header says {count} images of {rows}x{columns} = {expected} bytes, more than an array can hold");
+            expected = checked((long)count * rows * columns);
+        }
+        catch (OverflowException)
+        {
+            expected = long.MaxValue;
         }
 
-        // A plain file's length is known: check it before allocating what a corrupt header claims.
-        long actual = gzip ? expected : file.Length - ImagesHeaderBytes;
-        var pixels = actual == expected ? new byte[expected] : [];
-        if (actual == expected) actual = ReadData(s, pixels, path);
+        if (expected > Array.MaxLength)
+        {
+            throw Bad(path, $"header says {count} images of {rows}x{columns} pixels, more than an array can hold ({Array.MaxLength} bytes at most)");
+        }
+
+        (byte[] pixels, long actual) = ReadData(file, s, gzip, ImagesHeaderBytes, (int)expected, path);
         if (actual != expected)
         {
             throw Bad(path, $"header says {count} images of {rows}x{columns} = {expected} bytes, {what} has {actual} after the {ImagesHeaderBytes}-byte header");
@@ -105,9 +115,12 @@ public static class Idx
         CheckMagic(path, header, got, LabelsMagic, LabelsHeaderBytes, what);
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         if (count < 0) throw Bad(path, $"header says {count} labels (negative count)");
-        long actual = gzip ? count : file.Length - LabelsHeaderBytes;
-        var labels = actual == count ? new byte[count] : [];
-        if (actual == count) actual = ReadData(s, labels, path);
+        if (count > Array.MaxLength)
+        {
+            throw Bad(path, $"header says {count} labels = {count} bytes, more than an array can hold ({Array.MaxLength} bytes at most)");
+        }
+
+        (byte[] labels, long actual) = ReadData(file, s, gzip, LabelsHeaderBytes, count, path);
         if (actual != count)
         {
             throw Bad(path, $"header says {count} labels = {count} bytes, {what} has {actual} after the {LabelsHeaderBytes}-byte header");
@@ -198,15 +211,47 @@ public static class Idx
         }
     }
 
-    /// <summary>Fills <paramref name="data"/> and returns how many bytes the stream really held (more than its length when data follows).</summary>
-    private static long ReadData(Stream s, byte[] data, string path)
+    /// <summary>First buffer of a gzipped file's data; it doubles as data arrives, up to what the header announces.</summary>
+    private const int FirstChunkBytes = 1 << 16;
+
+    /// <summary>
+    /// Reads the data after the header: the <paramref name="expected"/> bytes the header announces and how many
+    /// bytes the data really holds (fewer when it ends early, more when data follows). A plain file's length is
+    /// known, so nothing is allocated unless it matches; a gzip stream's is not, so its buffer starts at
+    /// <see cref="FirstChunkBytes"/> and doubles as data arrives (never past <paramref name="expected"/>): it is at
+    /// most twice the data read, and a corrupt header does not make the reader allocate what it claims.
+    /// </summary>
+    private static (byte[] Data, long Actual) ReadData(FileStream file, Stream s, bool gzip, int headerBytes, int expected, string path)
     {
-        long actual = Read(s, data, path);
-        if (actual < data.Length) return actual;
+        byte[] data;
+        int filled;
+        if (!gzip)
+        {
+            long length = file.Length - headerBytes;
+            if (length != expected) return ([], length);
+            data = new byte[expected];
+            filled = Read(s, data, path);
+            if (filled < expected) return (data, filled); // the file shrank while being read
+        }
+        else
+        {
+            data = new byte[Math.Min(expected, FirstChunkBytes)];
+            filled = 0;
+            while (true)
+            {
+                filled += Read(s, data.AsSpan(filled), path);
+                if (filled < data.Length) return (data, filled); // the data ended early
+                if (filled == expected) break;
+                Array.Resize(ref data, (int)Math.Min((long)data.Length * 2, expected));
+            }
+        }
+
+        // Everything announced was read: count whatever follows.
+        long actual = filled;
         Span<byte> scratch = stackalloc byte[4096];
-        int n;
-        while ((n = Read(s, scratch, path)) > 0) actual += n;
-        return actual;
+        int more;
+        while ((more = Read(s, scratch, path)) > 0) actual += more;
+        return (data, actual);
     }
 
     /// <summary>Reads until <paramref name="buffer"/> is full or the data ends; a gzip decoding error names the file.</summary>

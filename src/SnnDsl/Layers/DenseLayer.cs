@@ -71,7 +71,7 @@ public sealed class DenseLayer
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputs);
         Inputs = inputs;
         Outputs = outputs;
-        Weight = new Parameter(name + " weight", checked(inputs * outputs));
+        Weight = new Parameter(name + " weight", [inputs, outputs]);
         Bias = bias ? new Parameter(name + " bias", outputs) : null;
     }
 

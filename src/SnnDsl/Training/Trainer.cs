@@ -40,6 +40,7 @@ public sealed class Trainer
     private readonly int _classes;
 
     /// <summary>Creates a trainer. The encoder's batch must be the batcher's batch size, and its outputs the network's inputs.</summary>
+    /// <exception cref="ArgumentException">The encoder's batch exceeds the runner's, or its outputs per sample differ from the network's inputs.</exception>
     /// <param name="runner">Runs the network (its weights are the ones trained).</param>
     /// <param name="encoder">Turns a batch of features into spikes <c>[T, batch, outputs]</c>.</param>
     /// <param name="loss">The loss; its decoder gives the accuracy.</param>
@@ -53,6 +54,12 @@ public sealed class Trainer
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         MaxGradientNorm = maxGradientNorm;
         if (encoder.Batch > runner.MaxBatch) throw new ArgumentException($"The encoder's batch {encoder.Batch} exceeds the runner's {runner.MaxBatch}.", nameof(encoder));
+        if (encoder.Outputs != runner.Network.Inputs)
+        {
+            // The spikes [T, batch, outputs] are read as [T, rows, inputs]: a multiple would pass as more rows and train on scrambled samples.
+            throw new ArgumentException($"The encoder ({encoder.GetType().Name}) emits {encoder.Outputs} channels per sample, but the network takes {runner.Network.Inputs} inputs; they must be equal.", nameof(encoder));
+        }
+
         _classes = runner.NetworkOutputs;
         _features = new float[encoder.Batch * encoder.Features];
         _spikes = new float[runner.Steps * encoder.Batch * encoder.Outputs];

@@ -217,6 +217,91 @@ public sealed class IdxTests : IDisposable
         Assert.Contains("[1, 2, 3] (6 bytes), got 5 bytes", ex.Message);
     }
 
+    [Fact]
+    public void Gzipped_images_header_claiming_two_gigabytes_is_rejected_without_allocating_them()
+    {
+        string path = _dir.File("huge-images.gz");
+        WriteRaw(path, ImagesBytes(count: 2_100_000_000, rows: 1, columns: 1, []), gzip: true);
+        Assert.True(new FileInfo(path).Length < 64, "a tiny file");
+        string warm = _dir.File("warm-up.gz");
+        Idx.WriteImages(warm, Pixels, 3, 2, 3, gzip: true);
+        Idx.ReadImages(warm); // JIT and first-use allocations are not counted
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<InvalidDataException>(() => Idx.ReadImages(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal($"{path}: header says 2100000000 images of 1x1 = 2100000000 bytes, decompressed file has 0 after the 16-byte header", ex.Message);
+        Assert.True(allocated < 4 << 20, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void Gzipped_labels_header_of_int_max_is_rejected_naming_the_file()
+    {
+        string path = _dir.File("huge-labels.gz");
+        WriteRaw(path, [0, 0, 8, 1, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3], gzip: true);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<InvalidDataException>(() => Idx.ReadLabels(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal($"{path}: header says 2147483647 labels = 2147483647 bytes, more than an array can hold ({Array.MaxLength} bytes at most)", ex.Message);
+        Assert.True(allocated < 4 << 20, $"allocated {allocated} bytes");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Image_dimensions_whose_product_overflows_are_rejected(bool gzip)
+    {
+        // 2^21 cubed is 2^63: the 64-bit product wraps to a negative number.
+        string path = _dir.File("overflow");
+        WriteRaw(path, ImagesBytes(count: 1 << 21, rows: 1 << 21, columns: 1 << 21, [1, 2, 3]), gzip);
+
+        var ex = Assert.Throws<InvalidDataException>(() => Idx.ReadImages(path));
+
+        Assert.Equal($"{path}: header says 2097152 images of 2097152x2097152 pixels, more than an array can hold ({Array.MaxLength} bytes at most)", ex.Message);
+    }
+
+    [Fact]
+    public void Real_gzipped_mnist_files_read_exactly_their_decompressed_bytes()
+    {
+        string images = Path.Combine(RepoPaths.Mnist10k, "t10k-images-idx3-ubyte.gz");
+        string labels = Path.Combine(RepoPaths.Mnist10k, "t10k-labels-idx1-ubyte.gz");
+
+        IdxImages read = Idx.ReadImages(images);
+        byte[] readLabels = Idx.ReadLabels(labels);
+
+        Assert.Equal((2004, 28, 28), (read.Count, read.Rows, read.Columns));
+        Assert.Equal(Gunzip(images)[16..], read.Pixels.ToArray()); // 1.6 MB: many read chunks
+        Assert.Equal(Gunzip(labels)[8..], readLabels);
+        Assert.Equal(new byte[] { 6, 0, 2, 8, 3, 4, 3, 1, 3, 4 }, readLabels[..10]);
+    }
+
+    [Fact]
+    public void Truncated_real_gzipped_mnist_file_names_the_file()
+    {
+        string path = _dir.File("t10k-images-idx3-ubyte.gz");
+        byte[] gz = File.ReadAllBytes(Path.Combine(RepoPaths.Mnist10k, "t10k-images-idx3-ubyte.gz"));
+        File.WriteAllBytes(path, gz[..(gz.Length * 3 / 5)]);
+
+        var ex = Assert.Throws<InvalidDataException>(() => Idx.ReadImages(path));
+
+        Assert.StartsWith($"{path}: ", ex.Message);
+        Assert.True(
+            ex.Message.Contains("corrupt gzip data", StringComparison.Ordinal) ||
+            ex.Message.Contains("header says 2004 images of 28x28 = 1571136 bytes, decompressed file has ", StringComparison.Ordinal),
+            ex.Message);
+    }
+
+    private static byte[] Gunzip(string path)
+    {
+        using var z = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        var m = new MemoryStream();
+        z.CopyTo(m);
+        return m.ToArray();
+    }
+
     internal static byte[] ImagesBytes(int count, int rows, int columns, ReadOnlySpan<byte> pixels)
     {
         var b = new byte[16 + pixels.Length];

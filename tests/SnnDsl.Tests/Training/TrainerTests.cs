@@ -79,14 +79,33 @@ public class TrainerTests
         Assert.Equal(results[0], results[2]);
     }
 
+    [Theory]
+    [InlineData(2)] // 16 channels for a network of 8 inputs: a multiple, which used to train on scrambled rows
+    [InlineData(3)] // 24 channels
+    public void Encoder_whose_outputs_differ_from_the_network_inputs_is_rejected(int neurons)
+    {
+        const int batch = 4, features = 8;
+        Network net = Sequential(Dense(features, Classes), NeuronLayer("TestLif", (b, n) => new TestLif(b, n)));
+        NetworkWeights w = net.Initialize(1);
+        NetworkRunner runner = net.CreateRunner(w, Steps, batch);
+        ISpikeEncoder encoder = new Population(Neurons: neurons).CreateLayer(batch, features, seed: 1);
+        Assert.Equal(neurons * features, encoder.Outputs);
+
+        var ex = Assert.Throws<ArgumentException>(() => new Trainer(runner, encoder, new CrossEntropyCountLoss(), new Adam(w.Parameters, 1e-2f)));
+
+        Assert.Equal("encoder", ex.ParamName);
+        Assert.StartsWith($"The encoder ({encoder.GetType().Name}) emits {neurons * features} channels per sample, but the network takes {features} inputs; they must be equal.", ex.Message);
+    }
+
     [Fact]
     public void Checkpoint_round_trips_and_rejects_another_shape()
     {
         (_, NetworkWeights w) = Make(1, 8);
         var stream = new MemoryStream();
         Checkpoint.Save(w, stream);
-        Assert.Equal(4 + 4 + 4 + (4 + "layer 0 weight".Length + 4 + 4 * 16 * 12) + (4 + "layer 0 bias".Length + 4 + 4 * 12)
-            + (4 + "layer 2 weight".Length + 4 + 4 * 12 * 4) + (4 + "layer 2 bias".Length + 4 + 4 * 4), stream.Length);
+        // Version 2: per parameter name length, name, rank, dimensions, values, CRC-32.
+        Assert.Equal(4 + 4 + 4 + (4 + "layer 0 weight".Length + 4 + 2 * 4 + 4 * 16 * 12 + 4) + (4 + "layer 0 bias".Length + 4 + 4 + 4 * 12 + 4)
+            + (4 + "layer 2 weight".Length + 4 + 2 * 4 + 4 * 12 * 4 + 4) + (4 + "layer 2 bias".Length + 4 + 4 + 4 * 4 + 4), stream.Length);
 
         (_, NetworkWeights other) = Make(1, 8);
         foreach (Parameter p in other.Parameters) Array.Clear(p.Value);
