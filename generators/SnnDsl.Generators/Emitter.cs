@@ -656,6 +656,7 @@ internal static class Emitter
         w.WriteLine("for (int _nn = 0; _nn < Neurons; _nn++)");
         w.WriteLine("{");
         w.Indent++;
+        w.WriteLine("// A guard refusing a learned value (typically after an optimizer step) is rethrown naming the neuron and the likely cause.");
         w.WriteLine("try");
         w.WriteLine("{");
         w.Indent++;

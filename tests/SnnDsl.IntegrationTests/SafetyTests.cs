@@ -5,6 +5,22 @@ using static SnnDsl.Training.Network;
 
 namespace SnnDsl.IntegrationTests;
 
+/// <summary>A LIF under Euler whose time constant is learned directly, to pin SNN1002 in ApplyParameters.</summary>
+[Neuron(Integrator = Integrator.Euler)]
+#pragma warning disable SNN1007 // the direct parameterisation is the point: an update can make Euler unstable
+public partial record LearnedTauEuler([Learnable] float TauMem = 10f, float Threshold = 1f)
+#pragma warning restore SNN1007
+{
+    /// <summary>Membrane potential.</summary>
+    [State] public float V;
+    /// <summary>tau dV/dt = -V + input.</summary>
+    [Derivative(nameof(V))] public float Dv(float input) => (-V + input) / TauMem;
+    /// <summary>Fires at the threshold.</summary>
+    [SpikeWhen(Surrogate.FastSigmoid, Slope = 25f)] public bool Fires => V >= Threshold;
+    /// <summary>Resets by subtraction.</summary>
+    [OnSpike] public void Reset() => V -= Threshold;
+}
+
 /// <summary>
 /// Issue 13: the public boundary of the generated training code (the tape's step count and owner, checked
 /// before any unchecked read) and the run-time parameter guards (non-finite values, learned time constants).
@@ -115,6 +131,14 @@ public sealed class SafetyTests
         layer.ApplyParameters();
         layer.Parameters[4] = float.NaN; // TauAdp[1]
         Assert.Contains("Time constant 'TauAdp' of 'Alif' is NaN", Assert.Throws<InvalidOperationException>(() => layer.ApplyParameters()).Message);
+
+        // SNN1002 too, when the learned parameter enters the Jacobian of an explicit integrator: Euler needs Dt < 2 TauMem.
+        var euler = new LearnedTauEuler().CreateLayer(1, 2);
+        euler.Parameters[0] = 0.4f;
+        var unstable = Assert.Throws<InvalidOperationException>(() => euler.ApplyParameters());
+        Assert.StartsWith("The 'LearnedTauEuler' layer's learnable parameters are out of range at neuron 0 after an update: SNN1002: Integrator.Euler is unstable for 'LearnedTauEuler' at Dt = 1 ms", unstable.Message);
+        euler.Parameters[0] = 0.6f;
+        euler.ApplyParameters();
 
         var plif = new Plif().CreateLayer(1, 2);
         plif.Parameters[0] = float.PositiveInfinity;
