@@ -28,9 +28,6 @@ internal sealed class ConcurrencyGuard
         _callbacks = callbacks;
     }
 
-    /// <summary>Whether a call is running (for tests and diagnostics).</summary>
-    public bool IsBusy => Volatile.Read(ref _thread) != 0;
-
     /// <summary>Takes the object for <paramref name="method"/>; dispose the result to release it.</summary>
     /// <exception cref="InvalidOperationException">Another call is running, on another thread or (re-entrantly) on this one.</exception>
     public Scope Enter(string method)

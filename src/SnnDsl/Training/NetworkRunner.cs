@@ -34,8 +34,9 @@ namespace SnnDsl.Training;
 /// or re-entrantly from a loss) throws <see cref="InvalidOperationException"/> instead of corrupting them; the
 /// running call is not disturbed. Reading <see cref="Output"/> or the other results during a call gives a mix of
 /// two batches. Separate runners share nothing but the <see cref="NetworkWeights"/>: runners on separate threads
-/// may evaluate the same weights concurrently, but nothing may change the weights (an optimizer step, training on
-/// another runner) while a runner reads them.
+/// may run <see cref="Forward(ReadOnlySpan{float}, int)"/> and <see cref="Evaluate"/> on the same weights concurrently,
+/// but <see cref="TrainStep"/> adds into the weights' gradients, so only one runner trains a set of weights at a time,
+/// and nothing may change the weights (an optimizer step) while a runner reads them.
 /// </para>
 /// </remarks>
 public sealed class NetworkRunner : IDisposable
