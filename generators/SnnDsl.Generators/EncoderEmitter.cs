@@ -95,6 +95,9 @@ internal static class EncoderEmitter
         w.WriteLine("/// </code>");
         if (m.FanOut is not null)
             w.WriteLine($"/// <para>Population code: each input element drives <c>{m.FanOut}</c> consecutive output channels (channel <c>Index</c> of its population).</para>");
+        w.WriteLine("/// <para>Thread safety: an encoder keeps no state between calls (each call starts from the initial state), so one encoder");
+        w.WriteLine("/// may encode on several threads at once into separate output buffers, as long as no thread changes <c>Seed</c> or");
+        w.WriteLine("/// <c>FirstSample</c> meanwhile.</para>");
         w.WriteLine("/// </remarks>");
         w.WriteLine(GeneratedCode);
         w.WriteLine("public sealed class Layer : global::SnnDsl.ISpikeEncoder");

@@ -34,6 +34,40 @@ public static class StabilityGuard
             $"SNN1001: Time constant '{parameter}' of '{model}' is {F(value)}, but it divides time and must be positive.");
     }
 
+    /// <summary>Throws when a parameter is NaN or infinite: no parameter of a neuron model may be (ranges beyond that are the model's own).</summary>
+    /// <param name="model">The model's name, for the message.</param>
+    /// <param name="parameter">The parameter's name.</param>
+    /// <param name="value">Its value in this layer.</param>
+    /// <exception cref="ArgumentException">The value is not finite (the parameter name is <c>model</c>, the generated constructor's argument; the message names the parameter).</exception>
+    public static void Finite(string model, string parameter, double value)
+    {
+        if (double.IsFinite(value)) return;
+        throw new ArgumentException($"Parameter '{parameter}' of '{model}' is {F(value)}, but every parameter must be a finite number.", "model");
+    }
+
+    /// <summary>
+    /// The exception a generated <c>ApplyParameters</c> throws when a guard refuses the learnable parameters
+    /// it is given, typically after an optimizer step: the guard's message (which names the model and the
+    /// parameter), prefixed with the neuron and the likely cause.
+    /// </summary>
+    /// <param name="model">The model's name.</param>
+    /// <param name="neuron">The neuron whose parameter values were refused (every neuron shares a shared parameter; the first is reported).</param>
+    /// <param name="refused">What the guard threw; it becomes the inner exception.</param>
+    /// <returns>An <see cref="InvalidOperationException"/> to throw.</returns>
+    public static InvalidOperationException LearnedParameterOutOfRange(string model, int neuron, ArgumentException refused)
+    {
+        ArgumentNullException.ThrowIfNull(refused);
+        // The guard's own sentence, without the " (Parameter 'model')" and "Actual value was" lines ArgumentException appends.
+        string reason = refused.Message;
+        int cut = refused.ParamName is { } name ? reason.LastIndexOf($" (Parameter '{name}')", StringComparison.Ordinal) : -1;
+        if (cut > 0) reason = reason[..cut];
+        return new InvalidOperationException(
+            $"The '{model}' layer's learnable parameters are out of range at neuron {neuron} after an update: {reason} " +
+            "An optimizer step drove a learnable parameter out of its valid range (ApplyParameters refuses what the layer constructor refuses): " +
+            "lower the learning rate or clip the gradients, or keep the parameter in range (learn the logarithm of a time constant, or clamp it after each step).",
+            refused);
+    }
+
     /// <summary>
     /// Throws SNN1002 when an explicit integrator amplifies a non-growing mode of the linear system with
     /// Jacobian <paramref name="jacobian"/> at <paramref name="dt"/>. Exact, ExponentialEuler and Auto pass.

@@ -3,6 +3,7 @@ using System;
 namespace SnnDsl.Simulation;
 
 /// <summary>Records (step, neuron) of every spike of a source, up to <see cref="Capacity"/> spikes (later ones are counted in <see cref="Dropped"/>, not stored).</summary>
+/// <remarks>Not thread-safe: the network records into it during a run; read it between runs, from the thread that runs the network.</remarks>
 public sealed class SpikeMonitor
 {
     private int[] _steps = new int[1024];
@@ -97,6 +98,7 @@ public sealed class SpikeMonitor
 }
 
 /// <summary>Records one state of chosen neurons every <see cref="Every"/> steps, up to <see cref="MaxSamples"/> samples per neuron.</summary>
+/// <remarks>Not thread-safe: the network records into it during a run; read it between runs, from the thread that runs the network.</remarks>
 public sealed class StateMonitor
 {
     private readonly float[] _values;
@@ -154,6 +156,7 @@ public sealed class StateMonitor
 /// The population rate in bins of <see cref="BinSteps"/> steps, keeping the last <see cref="Capacity"/>
 /// bins in a ring (bounded memory), plus the running totals for the mean rate over the whole run.
 /// </summary>
+/// <remarks>Not thread-safe: the network records into it during a run; read it between runs, from the thread that runs the network.</remarks>
 public sealed class PopulationRateMonitor
 {
     private readonly int[] _counts;

@@ -9,6 +9,7 @@ namespace SnnDsl.Simulation;
 /// spikes in step t when a counter-based uniform draw keyed by (seed, i, t) is below rate_i * dt,
 /// so the trains are the same for any thread count.
 /// </summary>
+/// <remarks>Not thread-safe: set its rates between runs of its network, from the thread that runs it (the network reads them during a step).</remarks>
 public sealed class PoissonInput : SpikeSource
 {
     private readonly ulong _key;

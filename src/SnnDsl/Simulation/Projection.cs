@@ -27,6 +27,7 @@ public interface IProjectionObserver
 /// Timing: a spike emitted in step t with a delay of d steps is applied (<c>[OnPre]</c>) at the end
 /// of step t + d - 1, so the target's input first changes in step t + d. One step (the minimum) is
 /// Brian2's zero delay: the spike acts on the membrane in the next step, as in NEST whose minimum delay is also one step.
+/// <para>Not thread-safe: its network reads and (with plasticity) changes its weights and synapse states during a run; read or change them between runs, from the thread that runs the network.</para>
 /// </remarks>
 public sealed class Projection
 {

@@ -34,6 +34,14 @@ public readonly record struct RunStats(long Steps, double WallSeconds, long Spik
 /// is processed by exactly one thread with the same code, and delivery is serial in a fixed order,
 /// so results are bit-identical for any thread count.
 /// </summary>
+/// <remarks>
+/// Thread safety: a network is not thread-safe. Build it (Add*, Connect, Monitor*) and run it from one thread at a
+/// time; it uses its own worker threads inside <see cref="RunSteps"/>. A <see cref="Run"/>, <see cref="RunSteps"/> or
+/// <see cref="Reset"/> made while another of them is running on the same network (on another thread, or from a
+/// progress or step callback) throws <see cref="InvalidOperationException"/>. The populations, projections, Poisson
+/// inputs and monitors belong to their network: read or change them (weights, rates, recorded data) only between runs,
+/// from the thread that runs it. Separate networks share nothing and can run on separate threads.
+/// </remarks>
 public sealed class SpikingNetwork : IDisposable
 {
     /// <summary>Neurons per block of the parallel update (a multiple of every SIMD width).</summary>
@@ -49,6 +57,7 @@ public sealed class SpikingNetwork : IDisposable
     private Action<int>? _body;
     private long _bodyStep;
     private Exception? _failure;
+    private readonly ConcurrencyGuard _guard = new(nameof(SpikingNetwork), "use one network per thread", "a progress report or a step hook");
 
     /// <summary>Creates an empty network.</summary>
     /// <param name="dt">The time step in ms (e.g. 0.1).</param>
@@ -242,9 +251,11 @@ public sealed class SpikingNetwork : IDisposable
     }
 
     /// <summary>Simulates <paramref name="steps"/> time steps.</summary>
+    /// <exception cref="InvalidOperationException">Another run or reset of this network is running (see the thread-safety remarks).</exception>
     public RunStats RunSteps(long steps, IProgress<RunProgress>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        using var _ = _guard.Enter(nameof(RunSteps));
         Prepare();
         var clock = Stopwatch.StartNew();
         long spikes0 = TotalSpikes(), events0 = TotalEvents();
@@ -312,8 +323,10 @@ public sealed class SpikingNetwork : IDisposable
     }
 
     /// <summary>Returns every population, synapse, delay ring and monitor to its initial state (connectivity and weights are kept).</summary>
+    /// <exception cref="InvalidOperationException">A run of this network is running (see the thread-safety remarks).</exception>
     public void Reset()
     {
+        using var _ = _guard.Enter(nameof(Reset));
         foreach (var s in _sources) s.ResetState();
         foreach (var p in _projections) p.ResetState();
         foreach (var m in _spikeMonitors) m.Clear();

@@ -24,7 +24,9 @@ public interface ITrainableLayer : ISpikingLayer
     /// The reverse-time adjoint pass over the recorded window. Given dL/dspikes
     /// <c>[T, batch, neurons]</c> (and optionally dL/d(pre-reset first state), e.g. for a membrane
     /// loss; pass an empty span otherwise), writes dL/dinput <c>[T, batch, neurons]</c>.
-    /// <paramref name="input"/> and <paramref name="spikes"/> are those of the forward pass.
+    /// <paramref name="input"/> and <paramref name="spikes"/> are those of the forward pass, and
+    /// <paramref name="tape"/> is the tape that forward pass recorded: generated layers refuse (ArgumentException
+    /// naming <c>tape</c>) a tape recorded by another layer (<see cref="NeuronTape.RecordedBy"/>) or never recorded.
     /// </summary>
     void Backward(NeuronTape tape, ReadOnlySpan<float> input, ReadOnlySpan<float> spikes,
         ReadOnlySpan<float> gradSpikes, ReadOnlySpan<float> gradFirstState, Span<float> gradInput);
@@ -59,5 +61,7 @@ public interface ILearnableLayer
     System.Collections.Generic.IReadOnlyList<string> ParameterNames { get; }
 
     /// <summary>Recomputes everything derived from <see cref="Parameters"/> (decay factors, gains).</summary>
+    /// <exception cref="InvalidOperationException">A parameter value is one the layer's constructor would refuse (generated
+    /// layers: non-finite, a time constant not positive, an explicit integrator made unstable), typically after an optimizer step.</exception>
     void ApplyParameters();
 }

@@ -27,6 +27,17 @@ namespace SnnDsl.Training;
 /// <para>
 /// Neuron layers are reset before every batch. Dense layers fed by spikes run event-driven.
 /// </para>
+/// <para>
+/// Thread safety: a runner is not thread-safe. Its calls (<see cref="TrainStep"/>, <see cref="Evaluate"/>,
+/// <see cref="Forward(ReadOnlySpan{float}, int)"/>, setting <see cref="Threads"/>, <see cref="Dispose"/>) share its
+/// buffers and worker threads, so a call made while another call on the same runner is running (on another thread,
+/// or re-entrantly from a loss) throws <see cref="InvalidOperationException"/> instead of corrupting them; the
+/// running call is not disturbed. Reading <see cref="Output"/> or the other results during a call gives a mix of
+/// two batches. Separate runners share nothing but the <see cref="NetworkWeights"/>: runners on separate threads
+/// may run <see cref="Forward(ReadOnlySpan{float}, int)"/> and <see cref="Evaluate"/> on the same weights concurrently,
+/// but <see cref="TrainStep"/> adds into the weights' gradients, so only one runner trains a set of weights at a time,
+/// and nothing may change the weights (an optimizer step) while a runner reads them.
+/// </para>
 /// </remarks>
 public sealed class NetworkRunner : IDisposable
 {
@@ -49,6 +60,7 @@ public sealed class NetworkRunner : IDisposable
     private WorkerPool? _pool;
     private readonly Action<int> _body, _weightGradBody;
     private Exception? _weightGradError;
+    private readonly ConcurrencyGuard _guard = new(nameof(NetworkRunner), "use one runner per thread", "a loss or a layer factory");
 
     // The current call, read by the workers.
     private int _batch;
@@ -66,6 +78,7 @@ public sealed class NetworkRunner : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ChunkSize, "options.ChunkSize");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Threads, "options.Threads");
         _net = network;
         _weights = weights;
         Steps = steps;
@@ -123,8 +136,10 @@ public sealed class NetworkRunner : IDisposable
     private bool _disposed;
 
     /// <summary>Stops the worker threads (they are background threads, also stopped when the runner is collected).</summary>
+    /// <exception cref="InvalidOperationException">A call on this runner is running (on another thread, or this call comes from inside it).</exception>
     public void Dispose()
     {
+        using var _ = _guard.Enter(nameof(Dispose));
         _disposed = true;
         _pool?.Dispose();
         GC.SuppressFinalize(this);
@@ -161,12 +176,15 @@ public sealed class NetworkRunner : IDisposable
     public int Batch => _batch;
 
     /// <summary>Worker threads. Changing it allocates the new workers' buffers; results do not depend on it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    /// <exception cref="InvalidOperationException">Set while a call on this runner is running.</exception>
     public int Threads
     {
         get => _workers.Length;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value, nameof(Threads));
+            using var _ = _guard.Enter(nameof(Threads));
             int n = Math.Min(value, Chunks);
             if (n == _workers.Length) return;
             var workers = new Worker[n];
@@ -193,24 +211,33 @@ public sealed class NetworkRunner : IDisposable
     /// first, e.g. with the optimizer's <c>ZeroGrad</c>) and returns the batch-mean loss.
     /// </summary>
     /// <exception cref="NonFiniteException">A layer produced NaN or infinity (with <see cref="CheckFinite"/>).</exception>
+    /// <exception cref="InvalidOperationException">Another call on this runner is running (see the thread-safety remarks).</exception>
     public double TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, ILoss loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        using var _ = _guard.Enter(nameof(TrainStep));
         Run(input, labels.Length, labels, loss, train: true);
         ReduceGradients();
         return SumLoss();
     }
 
     /// <summary>Forward pass only on <paramref name="batch"/> samples; read <see cref="Output"/> afterwards.</summary>
-    public void Forward(ReadOnlySpan<float> input, int batch) => Run(input, batch, default, null, train: false);
+    /// <exception cref="InvalidOperationException">Another call on this runner is running (see the thread-safety remarks).</exception>
+    public void Forward(ReadOnlySpan<float> input, int batch)
+    {
+        using var _ = _guard.Enter(nameof(Forward));
+        Run(input, batch, default, null, train: false);
+    }
 
     /// <summary>
     /// Forward pass only, also copying the output of layer <paramref name="layer"/> (e.g. a hidden
     /// neuron layer's spikes, for a raster plot) into <paramref name="activations"/>,
     /// <c>[T, batch, width]</c> where width is <c>Network.Width(layer + 1)</c>.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Another call on this runner is running (see the thread-safety remarks).</exception>
     public void Forward(ReadOnlySpan<float> input, int batch, int layer, float[] activations)
     {
+        using var _ = _guard.Enter(nameof(Forward));
         ArgumentNullException.ThrowIfNull(activations);
         ArgumentOutOfRangeException.ThrowIfNegative(layer);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, _layers);
@@ -234,9 +261,11 @@ public sealed class NetworkRunner : IDisposable
     }
 
     /// <summary>Forward pass and the batch-mean loss, without gradients.</summary>
+    /// <exception cref="InvalidOperationException">Another call on this runner is running (see the thread-safety remarks).</exception>
     public double Evaluate(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, ILoss loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        using var _ = _guard.Enter(nameof(Evaluate));
         Run(input, labels.Length, labels, loss, train: false);
         return SumLoss();
     }

@@ -7,7 +7,9 @@ namespace SnnDsl.Training;
 /// A fixed set of background threads that run one body per worker index and wait for all of
 /// them: <c>Run(body)</c> calls <c>body(0)</c> on the calling thread and <c>body(1..n-1)</c> on the
 /// pool's threads. Unlike <c>Parallel.For</c> it allocates nothing per run. The body must not throw
-/// (callers catch and record their exceptions).
+/// (callers catch and record their exceptions). Not re-entrant: its owner (a runner, a network) runs it
+/// from one thread at a time behind its own <see cref="ConcurrencyGuard"/>; a second concurrent
+/// <see cref="Run"/> would corrupt the pending count, so it throws instead (a last line of defence).
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
@@ -17,6 +19,7 @@ internal sealed class WorkerPool : IDisposable
     private Action<int>? _body;
     private int _pending;
     private volatile bool _stop;
+    private readonly ConcurrencyGuard _guard = new(nameof(WorkerPool), "its owner must run it from one thread at a time", "a worker body");
 
     public WorkerPool(int workers)
     {
@@ -38,6 +41,7 @@ internal sealed class WorkerPool : IDisposable
     public void Run(Action<int> body)
     {
         ObjectDisposedException.ThrowIf(_stop, this);
+        using var _ = _guard.Enter(nameof(Run));
         if (Workers == 1)
         {
             body(0);
