@@ -12,6 +12,7 @@ namespace SnnDsl.Training;
 public sealed class NeuronTape
 {
     /// <summary>Creates a tape for up to <paramref name="maxSteps"/> steps of a layer with <paramref name="states"/> states and <paramref name="size"/> neurons (batch x neurons).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count is below 1, or the tape <c>[maxSteps, states, size]</c> would not fit in one array (the message gives the product).</exception>
     public NeuronTape(int maxSteps, int states, int size)
     {
         if (maxSteps < 1) throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, "A tape holds at least one step.");
@@ -20,8 +21,8 @@ public sealed class NeuronTape
         MaxSteps = maxSteps;
         States = states;
         Size = size;
-        Pre = new float[checked((long)maxSteps * states * size)];
-        Start = new float[checked(states * size)];
+        Pre = new float[Kernels.ArraySize.Of(nameof(maxSteps), maxSteps, "The tape [maxSteps, states, batch x neurons]", "record fewer steps or use a smaller batch", 0, maxSteps, states, size)];
+        Start = new float[Kernels.ArraySize.Of(nameof(states), states, "The start state [states, batch x neurons]", "use a smaller batch", 0, states, size)];
         StartSpiked = new float[size];
     }
 
