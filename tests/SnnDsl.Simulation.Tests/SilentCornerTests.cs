@@ -156,4 +156,21 @@ public sealed class SilentCornerTests
         var p = net.Connect(src, cells, new DeltaCurrent(), Connectivity.FromList([0, 1], [0, 1], [1f, 1f], [0.1f, 20f]));
         Assert.Equal(200L * 2, p.DelayRingCapacity);
     }
+
+    [Fact]
+    public void Sizes_BeyondOneArray_AreRefusedByNameBeforeAllocating()
+    {
+        using var net = new SpikingNetwork(Dt);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal("size", Assert.Throws<ArgumentOutOfRangeException>(() => net.AddPoissonGroup("p", int.MaxValue, 1f)).ParamName);
+        Assert.Equal("size", Assert.Throws<ArgumentOutOfRangeException>(() => net.AddPoissonInput("q", int.MaxValue)).ParamName);
+        var pop = Assert.Throws<ArgumentOutOfRangeException>(() => net.AddPopulation("c", int.MaxValue, n => new Counter().CreateLayer(1, n, Dt)));
+        Assert.Equal("size", pop.ParamName);
+        Assert.Contains(Array.MaxLength.ToString(), pop.Message);
+        var cells = net.AddPopulation("cells", 3, n => new Counter().CreateLayer(1, n, Dt));
+        Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => net.MonitorSpikes(cells, capacity: int.MaxValue)).ParamName);
+        Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => net.MonitorRate(cells, capacity: int.MaxValue)).ParamName);
+        Assert.Equal("bin", Assert.Throws<ArgumentOutOfRangeException>(() => net.MonitorRate(cells, bin: 1e12f)).ParamName);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 16L << 20);
+    }
 }

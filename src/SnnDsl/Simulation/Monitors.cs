@@ -10,7 +10,7 @@ public sealed class SpikeMonitor
 
     internal SpikeMonitor(SpikeSource source, int capacity, float dtMs)
     {
-        if (capacity < 0) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must not be negative.");
+        if (capacity < 0 || capacity > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"capacity must be in [0, {Array.MaxLength}] spikes (one array holds them).");
         Source = source; Capacity = capacity; Dt = dtMs;
     }
 
@@ -173,7 +173,7 @@ public sealed class PopulationRateMonitor
     internal PopulationRateMonitor(SpikeSource source, int binSteps, int capacity, float dtMs)
     {
         if (binSteps < 1) throw new ArgumentOutOfRangeException("bin", binSteps, "The bin must be at least one time step.");
-        if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must be at least 1 bin.");
+        if (capacity < 1 || capacity > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"capacity must be in [1, {Array.MaxLength}] bins (one array holds them).");
         Source = source; BinSteps = binSteps; Capacity = capacity; Dt = dtMs;
         _counts = new int[capacity];
     }

@@ -122,13 +122,13 @@ public sealed class SpikingNetwork : IDisposable
         where TLayer : class
     {
         ArgumentNullException.ThrowIfNull(createLayer);
-        if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "A population needs at least 1 neuron.");
+        SpikeSource.CheckSize(size);
         var type = typeof(TLayer);
         int Int(object layer, string property) => type.GetProperty(property)?.GetValue(layer) is int v ? v
             : throw new ArgumentException($"{type.Name} has no int property {property}; pass a generated neuron Layer.", nameof(createLayer));
         float Float(object layer, string property) => type.GetProperty(property)?.GetValue(layer) is float v ? v
             : throw new ArgumentException($"{type.Name} has no float property {property}; pass a generated neuron Layer.", nameof(createLayer));
-        int blocks = (size + BlockSize - 1) / BlockSize;
+        int blocks = SpikeSource.BlockCount(size);
         var layers = new object[blocks];
         for (int b = 0; b < blocks; b++)
         {
@@ -244,7 +244,10 @@ public sealed class SpikingNetwork : IDisposable
     public PopulationRateMonitor MonitorRate(SpikeSource source, float bin = 1f, int capacity = 100_000)
     {
         ArgumentNullException.ThrowIfNull(source);
-        int steps = (int)Math.Round(bin / Dt);
+        double binSteps = Math.Round(bin / (double)Dt);
+        if (!(binSteps <= int.MaxValue))
+            throw new ArgumentOutOfRangeException(nameof(bin), bin, $"The bin must be at most {int.MaxValue} steps of {Dt} ms.");
+        int steps = (int)binSteps;
         if (steps < 1 || Math.Abs(steps * Dt - bin) > 1e-3 * Dt)
             throw new ArgumentOutOfRangeException(nameof(bin), bin, $"The bin must be a whole number of steps of {Dt} ms.");
         var m = new PopulationRateMonitor(source, steps, capacity, Dt);
