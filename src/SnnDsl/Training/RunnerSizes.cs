@@ -30,7 +30,8 @@ internal static class RunnerSizes
                 continue;
             }
             DenseWorkspace.CheckSize(d, rows, nameof(steps), steps, chunkFix);
-            if (d.UsesPackedKernels) WeightGradPart.CheckSize(d, rows, nameof(steps), steps, chunkFix);
+            if (network.Layers[l] is DenseSpec { Input: not DenseInput.Analog } && d.UsesPackedKernels) // the runner's deferred weight gradient
+                WeightGradPart.CheckSize(d, rows, nameof(steps), steps, chunkFix);
         }
     }
 }
