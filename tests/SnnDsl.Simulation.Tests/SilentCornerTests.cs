@@ -27,7 +27,7 @@ public sealed class SilentCornerTests
         Assert.Contains($"Start = {start}, Count = {count}", e.Message);
         Assert.Contains("'src' of 10 neurons", e.Message);
         Assert.Empty(net.Projections);
-        // The same range through Range is fine when inside.
+        // A hand-built range inside the population is accepted.
         Assert.Equal(6, net.Connect(new NeuronRange(src, 4, 6), cells, new ExpCurrent(), Connectivity.Dense(), 1f).Table.Sources);
     }
 
