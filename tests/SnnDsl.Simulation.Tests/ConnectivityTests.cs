@@ -105,4 +105,52 @@ public sealed class ConnectivityTests
         for (int j = 0; j < 30; j++)
             for (int k = start[j]; k < start[j + 1]; k++) Assert.Equal(j, p.Table.Target[syn[k]]);
     }
+
+    /// <summary>
+    /// Each rule computes its (expected) synapse count before allocating and refuses one beyond
+    /// Array.MaxLength with an ArgumentException naming the sizes, the rule's parameter and the count,
+    /// allocating next to nothing (the row offsets of 100,001 sources are 400 KB).
+    /// </summary>
+    [Fact]
+    public void Rules_RefuseASynapseCountNoTableCanHold_BeforeAllocating()
+    {
+        static ArgumentException Refused(Connectivity c, int sources, int targets, int? diagonal = null)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<ArgumentException>(() => c.Build(sources, targets, diagonal, 7));
+            Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 16L << 20);
+            Assert.Equal("connectivity", e.ParamName);
+            Assert.Contains($"{sources} sources", e.Message);
+            Assert.Contains($"{targets} targets", e.Message);
+            Assert.Contains(Array.MaxLength.ToString(), e.Message);
+            return e;
+        }
+
+        Assert.Contains("10000000000 synapses", Refused(Connectivity.Dense(), 100_000, 100_000).Message);
+        // Without self-connections the diagonal of a shared population is not counted: 100,000^2 - 100,000.
+        Assert.Contains("9999900000 synapses", Refused(Connectivity.Dense(selfConnections: false), 100_000, 100_000, diagonal: 0).Message);
+        var p = Refused(Connectivity.FixedProbability(0.5), 100_000, 100_000);
+        Assert.Contains("p = 0.5", p.Message);
+        Assert.Contains("5000000000 synapses", p.Message);
+        var k = Refused(Connectivity.FixedInDegree(50_000), 100_000, 100_000);
+        Assert.Contains("k = 50000", k.Message);
+        Assert.Contains("5000000000 synapses", k.Message);
+        // 46,341^2 = 2,147,488,281 overflows an int but not the check.
+        Assert.Contains("2147488281 synapses", Refused(Connectivity.Dense(), 46_341, 46_341).Message);
+        // Just below the limit the count is fine (p = 1e-6 of 10^10 pairs: about 10,000 synapses).
+        Assert.InRange(Build(Connectivity.FixedProbability(1e-6), 100_000, 100_000).Count, 9_000, 11_000);
+        Assert.Equal("sources", Assert.Throws<ArgumentOutOfRangeException>(() => Build(Connectivity.OneToOne(), int.MaxValue, 1)).ParamName);
+    }
+
+    [Fact]
+    public void FromList_RefusesNonFiniteWeightsAndNegativeIndices_ByName()
+    {
+        var nan = Assert.Throws<ArgumentOutOfRangeException>(() => Connectivity.FromList([0, 1], [0, 0], [1f, float.NaN]));
+        Assert.Equal("w", nan.ParamName);
+        Assert.Contains("Synapse 1", nan.Message);
+        Assert.Equal("w", Assert.Throws<ArgumentOutOfRangeException>(() => Connectivity.FromList([0], [0], [float.PositiveInfinity])).ParamName);
+        Assert.Equal("i", Assert.Throws<ArgumentOutOfRangeException>(() => Connectivity.FromList([-1], [0], [1f])).ParamName);
+        Assert.Equal("j", Assert.Throws<ArgumentOutOfRangeException>(() => Connectivity.FromList([0], [-2], [1f])).ParamName);
+        Assert.Equal("j", Assert.Throws<ArgumentOutOfRangeException>(() => Build(Connectivity.FromList([0], [4], [1f]), 3, 4)).ParamName);
+    }
 }

@@ -12,14 +12,18 @@ namespace SnnDsl.Kernels;
 internal sealed class AlignedBuffer
 {
     private const int Alignment = 64;
+
+    /// <summary>Floats allocated beyond <see cref="Length"/> to find the aligned start.</summary>
+    internal const int Padding = Alignment / sizeof(float);
     private readonly float[] _array;
     private readonly int _offset;
 
     public AlignedBuffer(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArraySize.Of(nameof(length), length, "An aligned buffer", "use a shorter buffer", Padding, length);
         // Pinned (on the pinned object heap), so the alignment found here holds for the buffer's lifetime.
-        _array = GC.AllocateArray<float>(checked(length + Alignment / sizeof(float)), pinned: true);
+        _array = GC.AllocateArray<float>(length + Padding, pinned: true);
         nint address = Unsafe.ByteOffset(ref Unsafe.NullRef<float>(), ref MemoryMarshal.GetArrayDataReference(_array));
         _offset = (int)((Alignment - address % Alignment) % Alignment) / sizeof(float);
         Length = length;

@@ -65,10 +65,15 @@ public enum DenseInput
 public sealed class DenseLayer
 {
     /// <summary>Creates a layer with zero parameters; call <see cref="Initialize"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputs"/> or <paramref name="outputs"/> is not positive, or the weights <c>[inputs, outputs]</c> (or their packed copy) would not fit in one array.</exception>
     public DenseLayer(int inputs, int outputs, bool bias = true, string name = "dense")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputs);
+        ArraySize.Of(nameof(outputs), outputs, $"The weights [inputs, outputs]", "use fewer inputs or outputs", 0, inputs, outputs);
+        if (outputs >= PackedPanel)
+            ArraySize.Of(nameof(outputs), outputs, $"The packed weights [panels of {PackedPanel} outputs, inputs + 1, {PackedPanel}]", "use fewer inputs or outputs",
+                AlignedBuffer.Padding, (outputs + PackedPanel - 1L) / PackedPanel, inputs + 1L, PackedPanel);
         Inputs = inputs;
         Outputs = outputs;
         Weight = new Parameter(name + " weight", [inputs, outputs]);
@@ -369,7 +374,7 @@ public sealed class DenseLayer
     internal bool UsesPackedKernels => Outputs >= PackedPanel;
 
     /// <summary>Panels of <see cref="PackedPanel"/> columns covering the outputs (the last one zero-padded).</summary>
-    internal int Panels => (Outputs + PackedPanel - 1) / PackedPanel;
+    internal int Panels => (Outputs - 1) / PackedPanel + 1; // Outputs >= 1; no overflow near int.MaxValue
 
     /// <summary>Floats of <see cref="PackWeights"/>' output: <c>[Panels, Inputs + 1, 64]</c>.</summary>
     internal int PackedLength => Panels * (Inputs + 1) * PackedPanel;
@@ -408,7 +413,7 @@ public sealed class DenseLayer
     internal const int InputBlock = 128;
 
     /// <summary>Blocks of <see cref="InputBlock"/> inputs.</summary>
-    internal int InputBlocks => (Inputs + InputBlock - 1) / InputBlock;
+    internal int InputBlocks => (Inputs - 1) / InputBlock + 1; // Inputs >= 1; no overflow near int.MaxValue
 
     /// <summary>Panel by panel and input block by input block, each row: the bias row plus the active weight rows in increasing input index (the unpacked kernel's order).</summary>
     private void ForwardPacked(int rows, Span<float> output, DenseWorkspace ws, AlignedBuffer packed)
@@ -587,19 +592,32 @@ public sealed class DenseWorkspace
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
+        CheckSize(layer, maxRows, nameof(maxRows), maxRows, "create the workspace for fewer rows");
         Layer = layer;
         MaxRows = maxRows;
         RowStart = new int[maxRows + 1];
         ColumnStart = new int[layer.Inputs + 1];
         Cursor = new int[layer.Inputs];
-        long cells = (long)maxRows * layer.Inputs;
-        if (cells > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "Too many rows for one workspace.");
+        int cells = maxRows * layer.Inputs;
         RowIndex = new int[cells + 8]; // the vector row builder stores eight slots past the last spike
         ColumnIndex = new int[cells];
         TransposedWeights = new float[layer.Weight.Length];
         PackedWeights = layer.UsesPackedKernels ? new AlignedBuffer(layer.PackedLength) : null;
-        PanelScratch = layer.UsesPackedKernels ? new AlignedBuffer(checked(maxRows * DenseLayer.PackedPanel)) : null;
-        RowBlocks = new int[checked(maxRows * (layer.InputBlocks + 1))];
+        PanelScratch = layer.UsesPackedKernels ? new AlignedBuffer(maxRows * DenseLayer.PackedPanel) : null;
+        RowBlocks = new int[maxRows * (layer.InputBlocks + 1)];
+    }
+
+    /// <summary>
+    /// Refuses a row count whose buffers would not fit in an array, blaming <paramref name="paramName"/>
+    /// (the workspace's maxRows, or the argument of the caller that chose the rows).
+    /// </summary>
+    internal static void CheckSize(DenseLayer layer, int maxRows, string paramName, object? actualValue, string fix)
+    {
+        ArraySize.Of(paramName, actualValue, "The row offsets [rows + 1]", fix, 1, maxRows);
+        ArraySize.Of(paramName, actualValue, "The active-input lists [rows, inputs] (+ 8 slots)", fix, 8, maxRows, layer.Inputs);
+        ArraySize.Of(paramName, actualValue, $"The row blocks [rows, input blocks + 1]", fix, 0, maxRows, layer.InputBlocks + 1L);
+        if (layer.UsesPackedKernels)
+            ArraySize.Of(paramName, actualValue, $"The panel scratch [rows, {DenseLayer.PackedPanel}]", fix, AlignedBuffer.Padding, maxRows, DenseLayer.PackedPanel);
     }
 
     internal DenseLayer Layer { get; }
@@ -736,12 +754,21 @@ internal sealed class WeightGradPart
 {
     public WeightGradPart(DenseLayer layer, int rows)
     {
+        CheckSize(layer, rows, nameof(rows), rows, "use fewer rows");
         Rows = rows;
         ColumnStart = new int[layer.Inputs + 1];
-        ColumnIndex = new int[checked(rows * layer.Inputs)];
-        PackedGrad = new AlignedBuffer(checked(layer.Panels * rows * DenseLayer.PackedPanel));
-        RowBlocks = (rows + RowBlock - 1) / RowBlock;
-        ColumnBlocks = new int[checked(layer.Inputs * (RowBlocks + 1))];
+        ColumnIndex = new int[rows * layer.Inputs];
+        PackedGrad = new AlignedBuffer(layer.Panels * rows * DenseLayer.PackedPanel);
+        RowBlocks = (int)((rows + (long)RowBlock - 1) / RowBlock);
+        ColumnBlocks = new int[layer.Inputs * (RowBlocks + 1)];
+    }
+
+    /// <summary>Refuses a row count whose buffers would not fit in an array, blaming <paramref name="paramName"/>.</summary>
+    internal static void CheckSize(DenseLayer layer, int rows, string paramName, object? actualValue, string fix)
+    {
+        ArraySize.Of(paramName, actualValue, "The weight-gradient column lists [rows, inputs]", fix, 0, rows, layer.Inputs);
+        ArraySize.Of(paramName, actualValue, $"The packed output gradient [panels, rows, {DenseLayer.PackedPanel}]", fix, AlignedBuffer.Padding, layer.Panels, rows, DenseLayer.PackedPanel);
+        ArraySize.Of(paramName, actualValue, $"The row blocks [inputs, rows / {RowBlock} + 1]", fix, 0, layer.Inputs, (rows + (long)RowBlock - 1) / RowBlock + 1);
     }
 
     /// <summary>Rows per block of the weight-gradient kernel: 128 packed rows of a panel are 32 KB (an L1 data cache).</summary>

@@ -77,12 +77,25 @@ public abstract class Connectivity
     }
 
     /// <summary>Explicit synapses: source <paramref name="i"/>[k] to target <paramref name="j"/>[k] with weight <paramref name="w"/>[k] and, optionally, delay <paramref name="delays"/>[k] (ms).</summary>
+    /// <remarks>
+    /// Indices are checked against the source range and target population when the projection is built
+    /// (<see cref="Build"/>); negative indices and non-finite weights are refused here, as
+    /// <see cref="SpikingNetwork.Connect"/> refuses a non-finite shared weight. Delays are checked when the
+    /// projection is built (at least one step, at most the network's maximum, whole steps).
+    /// </remarks>
     /// <exception cref="ArgumentException">The lists differ in length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index in <paramref name="i"/> or <paramref name="j"/> is negative, or a weight is NaN or infinite.</exception>
     public static Connectivity FromList(ReadOnlySpan<int> i, ReadOnlySpan<int> j, ReadOnlySpan<float> w, ReadOnlySpan<float> delays = default)
     {
         if (j.Length != i.Length) throw new ArgumentException($"j holds {j.Length} targets but i holds {i.Length} sources; give one (i, j, w) triple per synapse.", nameof(j));
         if (w.Length != i.Length) throw new ArgumentException($"w holds {w.Length} weights but i holds {i.Length} sources; give one (i, j, w) triple per synapse.", nameof(w));
         if (!delays.IsEmpty && delays.Length != i.Length) throw new ArgumentException($"delays holds {delays.Length} values but i holds {i.Length} sources; give one delay per synapse or none.", nameof(delays));
+        for (int k = 0; k < i.Length; k++)
+        {
+            if (i[k] < 0) throw new ArgumentOutOfRangeException(nameof(i), i[k], $"Synapse {k}: the source index {i[k]} is negative; indices count from 0 within the source range.");
+            if (j[k] < 0) throw new ArgumentOutOfRangeException(nameof(j), j[k], $"Synapse {k}: the target index {j[k]} is negative; indices count from 0 within the target population.");
+            if (!float.IsFinite(w[k])) throw new ArgumentOutOfRangeException(nameof(w), w[k], $"Synapse {k}: the weight {w[k]} is not finite; every weight must be a finite number.");
+        }
         return new ListRule(i.ToArray(), j.ToArray(), w.ToArray(), delays.IsEmpty ? null : delays.ToArray());
     }
 
@@ -94,11 +107,27 @@ public abstract class Connectivity
     /// <param name="targets">Postsynaptic neurons.</param>
     /// <param name="diagonalOffset">When source and target are one population: the index of source 0 in it (the range start), so self-connections can be recognised; otherwise null.</param>
     /// <param name="key">The random stream (see <see cref="SnnDsl.Kernels.SnnRandom.StreamKey"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sources"/> or <paramref name="targets"/> is negative, or <paramref name="sources"/> is too large for the row offsets.</exception>
+    /// <exception cref="ArgumentException">The rule would make more synapses than one table can hold (<see cref="Array.MaxLength"/>); refused before anything large is allocated.</exception>
     public SynapseTable Build(int sources, int targets, int? diagonalOffset, ulong key)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sources);
         ArgumentOutOfRangeException.ThrowIfNegative(targets);
+        if (sources >= Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(sources), sources, $"A synapse table holds sources + 1 row offsets, at most {Array.MaxLength}; connect fewer sources (a smaller source range).");
         return BuildCore(sources, targets, diagonalOffset, key);
+    }
+
+    /// <summary>
+    /// Refuses a synapse count (exact or expected) that no table can hold: the table's arrays have one
+    /// element per synapse, at most <see cref="Array.MaxLength"/>.
+    /// </summary>
+    private protected static void CheckCount(long count, string rule, int sources, int targets, bool expected = false)
+    {
+        if (count > Array.MaxLength)
+            throw new ArgumentException(
+                $"{rule} over {sources} sources x {targets} targets {(expected ? "expects" : "makes")} {count} synapses, more than one projection can hold ({Array.MaxLength}); " +
+                "split it into several projections of smaller source ranges or lower the connection density.", "connectivity");
     }
 
     private protected abstract SynapseTable BuildCore(int sources, int targets, int? diagonalOffset, ulong key);
@@ -109,15 +138,25 @@ public abstract class Connectivity
     {
         private protected override SynapseTable BuildCore(int sources, int targets, int? offset, ulong key)
         {
+            // The exact count first: every pair, less the diagonal pairs when self-connections are excluded.
+            long diagonal = 0;
+            if (!self && offset is int o)
+            {
+                long lo = Math.Max(0, o), hi = Math.Min((long)sources + o, targets); // targets j = i + o with i in [0, sources)
+                diagonal = Math.Max(0, hi - lo);
+            }
+            long count = checked((long)sources * targets - diagonal);
+            CheckCount(count, "Dense connectivity", sources, targets);
             var rows = new int[sources + 1];
-            var list = new List<int>();
+            var target = new int[count];
+            int n = 0;
             for (int i = 0; i < sources; i++)
             {
                 for (int j = 0; j < targets; j++)
-                    if (self || !IsSelf(i, j, offset)) list.Add(j);
-                rows[i + 1] = list.Count;
+                    if (self || !IsSelf(i, j, offset)) target[n++] = j;
+                rows[i + 1] = n;
             }
-            return new SynapseTable(sources, targets, rows, list.ToArray(), null, null);
+            return new SynapseTable(sources, targets, rows, target, null, null);
         }
     }
 
@@ -138,8 +177,12 @@ public abstract class Connectivity
     {
         private protected override SynapseTable BuildCore(int sources, int targets, int? offset, ulong key)
         {
+            // The expected count p * sources * targets decides before anything is allocated; the list is
+            // pre-sized for it (plus 5 %), and a draw that would still overflow a table is refused as it happens.
+            double expected = p * sources * (double)targets;
+            CheckCount((long)Math.Ceiling(expected), $"FixedProbability(p = {p})", sources, targets, expected: true);
             var rows = new int[sources + 1];
-            var list = new List<int>((int)Math.Min(int.MaxValue / 2, sources * (double)targets * p * 1.05 + 16));
+            var list = new List<int>((int)Math.Min(Array.MaxLength, expected * 1.05 + 16));
             double logQ = Math.Log(1 - p); // -inf for p = 1: every skip is 0
             for (int i = 0; i < sources; i++)
             {
@@ -152,7 +195,11 @@ public abstract class Connectivity
                         double skip = p >= 1 ? 0 : Math.Floor(Math.Log(1 - u) / logQ);
                         j += 1 + (long)Math.Min(skip, targets);
                         if (j >= targets) break;
-                        if (self || !IsSelf(i, (int)j, offset)) list.Add((int)j);
+                        if (self || !IsSelf(i, (int)j, offset))
+                        {
+                            if (list.Count == Array.MaxLength) CheckCount(list.Count + 1L, $"FixedProbability(p = {p})", sources, targets);
+                            list.Add((int)j);
+                        }
                     }
                 }
                 rows[i + 1] = list.Count;
@@ -167,7 +214,10 @@ public abstract class Connectivity
         {
             // Floyd's sampling of k distinct sources per target (O(k) per target), then a counting
             // sort from target-major to the source-major rows: O(synapses) in all.
-            var chosen = new int[checked(targets * k)];
+            if (k > sources)
+                throw new ArgumentOutOfRangeException("inDegree", k, $"Each target can have at most {sources} distinct sources here; lower the in-degree.");
+            CheckCount(checked((long)targets * k), $"FixedInDegree(k = {k})", sources, targets);
+            var chosen = new int[targets * k];
             var set = new HashSet<int>();
             for (int j = 0; j < targets; j++)
             {

@@ -11,7 +11,7 @@ public sealed class SpikeMonitor
 
     internal SpikeMonitor(SpikeSource source, int capacity, float dtMs)
     {
-        if (capacity < 0) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must not be negative.");
+        if (capacity < 0 || capacity > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"capacity must be in [0, {Array.MaxLength}] spikes (one array holds them).");
         Source = source; Capacity = capacity; Dt = dtMs;
     }
 
@@ -37,7 +37,10 @@ public sealed class SpikeMonitor
     public ReadOnlySpan<int> Neurons => _neurons.AsSpan(0, Count);
 
     /// <summary>The time of stored spike <paramref name="k"/> in ms: the end of its step, (step + 1) * Dt.</summary>
-    public double TimeMs(int k) => (Steps[k] + 1.0) * Dt;
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not in [0, Count).</exception>
+    public double TimeMs(int k) =>
+        (uint)k < (uint)Count ? (_steps[k] + 1.0) * Dt
+            : throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [0, {Count}) (the stored spikes).");
 
     /// <summary>
     /// The coefficient of variation (standard deviation / mean) of the inter-spike intervals of
@@ -112,7 +115,10 @@ public sealed class StateMonitor
         foreach (int i in indices)
             if ((uint)i >= (uint)population.Size) throw new ArgumentOutOfRangeException(nameof(indices), i, $"Neuron {i} is outside population '{population.Name}' of {population.Size}.");
         Population = population; State = state; _indices = indices; Every = every; MaxSamples = maxSamples;
-        _values = new float[checked(maxSamples * indices.Length)];
+        long cells = (long)maxSamples * indices.Length;
+        if (cells > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(maxSamples), maxSamples, $"maxSamples x neurons = {maxSamples} x {indices.Length} = {cells} values, more than one buffer holds ({Array.MaxLength}); record fewer samples or fewer neurons.");
+        _values = new float[cells];
     }
 
     /// <summary>The monitored population.</summary>
@@ -134,8 +140,11 @@ public sealed class StateMonitor
     public int Samples { get; private set; }
 
     /// <summary>The value of recorded neuron number <paramref name="k"/> (position in <see cref="Indices"/>) at every sample: the state after each recorded step.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not in [0, Indices.Length).</exception>
     public float[] Trace(int k)
     {
+        if ((uint)k >= (uint)_indices.Length)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k is a position in Indices and must be in [0, {_indices.Length}) (the monitor records {_indices.Length} neurons).");
         var t = new float[Samples];
         for (int s = 0; s < Samples; s++) t[s] = _values[s * _indices.Length + k];
         return t;
@@ -167,7 +176,7 @@ public sealed class PopulationRateMonitor
     internal PopulationRateMonitor(SpikeSource source, int binSteps, int capacity, float dtMs)
     {
         if (binSteps < 1) throw new ArgumentOutOfRangeException("bin", binSteps, "The bin must be at least one time step.");
-        if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must be at least 1 bin.");
+        if (capacity < 1 || capacity > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"capacity must be in [1, {Array.MaxLength}] bins (one array holds them).");
         Source = source; BinSteps = binSteps; Capacity = capacity; Dt = dtMs;
         _counts = new int[capacity];
     }
@@ -198,7 +207,7 @@ public sealed class PopulationRateMonitor
     {
         int n = (int)Math.Min(_bins, Capacity);
         var r = new double[n];
-        double scale = 1000.0 / (Source.Size * BinSteps * (double)Dt);
+        double scale = 1000.0 / ((double)Source.Size * BinSteps * Dt); // in double: Size x BinSteps may overflow an int
         for (int k = 0; k < n; k++) r[k] = _counts[(int)((_bins - n + k) % Capacity)] * scale;
         return r;
     }

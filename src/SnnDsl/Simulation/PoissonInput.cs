@@ -30,16 +30,21 @@ public sealed class PoissonInput : SpikeSource
     public ReadOnlySpan<float> RatesHz => _rates;
 
     /// <summary>Sets the rate of every train, Hz (finite, at least 0, at most one spike per step).</summary>
+    /// <remarks>All rates are checked before any is applied: a refused call leaves the rates as they were.</remarks>
     /// <exception cref="ArgumentException">The length differs from <see cref="SpikeSource.Size"/>, or a rate is out of range.</exception>
     public void SetRates(ReadOnlySpan<float> ratesHz)
     {
         if (ratesHz.Length != Size) throw new ArgumentException($"Give one rate per neuron: {Size} expected, {ratesHz.Length} given.", nameof(ratesHz));
-        bool silent = true;
         for (int i = 0; i < ratesHz.Length; i++)
         {
             float r = ratesHz[i];
             if (!(r >= 0) || float.IsPositiveInfinity(r) || r * _dtMs / 1000f > 1f)
                 throw new ArgumentOutOfRangeException(nameof(ratesHz), r, $"Rate {i} must be finite, at least 0 and at most one spike per step ({1000f / _dtMs} Hz).");
+        }
+        bool silent = true;
+        for (int i = 0; i < ratesHz.Length; i++)
+        {
+            float r = ratesHz[i];
             _rates[i] = r;
             _p[i] = r * _dtMs / 1000f;
             silent &= r == 0;

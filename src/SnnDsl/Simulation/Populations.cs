@@ -32,15 +32,25 @@ public abstract class SpikeSource
     private protected SpikeSource(string name, int size)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "A population needs at least 1 neuron.");
+        CheckSize(size);
         Name = name;
         Size = size;
-        Blocks = (size + SpikingNetwork.BlockSize - 1) / SpikingNetwork.BlockSize;
+        Blocks = BlockCount(size);
         _spikes = new int[size];
         _blockSpikes = new int[Blocks][];
         _blockCounts = new int[Blocks];
         for (int b = 0; b < Blocks; b++) _blockSpikes[b] = new int[BlockLength(b)];
     }
+
+    /// <summary>Refuses a population size below 1 or beyond what one array of its neurons holds.</summary>
+    internal static void CheckSize(int size)
+    {
+        if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "A population needs at least 1 neuron.");
+        if (size > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(size), size, $"A population holds at most {Array.MaxLength} neurons (one array per state); split it into several populations.");
+    }
+
+    /// <summary>Blocks of <see cref="SpikingNetwork.BlockSize"/> neurons covering <paramref name="size"/> (at least 1) neurons, without overflow.</summary>
+    internal static int BlockCount(int size) => (size - 1) / SpikingNetwork.BlockSize + 1;
 
     /// <summary>The name given at creation.</summary>
     public string Name { get; }

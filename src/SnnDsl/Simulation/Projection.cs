@@ -34,7 +34,8 @@ public sealed class Projection
     private readonly int[] _delaySteps;   // per synapse
     private readonly int _sharedDelay;    // > 0 when every synapse has the same delay
     private readonly int _ring;           // ring buffer length in steps
-    // Shared delay: per slot, the sources (range-local) that spiked.
+    // Shared delay: per slot, the sources (range-local) with at least one synapse that spiked: each slot holds
+    // one step's spikes, so it needs room for the sources that have synapses only (not the whole range).
     private readonly int[][]? _slotSources;
     private readonly int[]? _slotSourceCounts;
     // Per-synapse delays: per slot, the synapses to deliver (grows on demand, amortised).
@@ -79,15 +80,18 @@ public sealed class Projection
         _ring = max;
         if (_sharedDelay > 0)
         {
+            int connected = 0;
+            for (int i = 0; i < table.Sources; i++) if (table.RowStart[i + 1] > table.RowStart[i]) connected++;
             _slotSources = new int[_ring][];
             _slotSourceCounts = new int[_ring];
-            for (int s = 0; s < _ring; s++) _slotSources[s] = new int[source.Count];
+            for (int s = 0; s < _ring; s++) _slotSources[s] = new int[connected];
         }
         else
         {
+            // A synapse is in a slot at most once, so a small table never needs more than its size.
             _slotSynapses = new int[_ring][];
             _slotSynapseCounts = new int[_ring];
-            for (int s = 0; s < _ring; s++) _slotSynapses[s] = new int[64];
+            for (int s = 0; s < _ring; s++) _slotSynapses[s] = new int[Math.Clamp(table.Count, 1, 64)];
         }
         _preBuffer = new int[source.Count];
         Readers = target.CreateReaders(synapses.TargetStates);
@@ -140,6 +144,21 @@ public sealed class Projection
         (uint)synapse < (uint)_delaySteps.Length ? _delaySteps[synapse]
             : throw new ArgumentOutOfRangeException(nameof(synapse), synapse, $"synapse must be in [0, {_delaySteps.Length}).");
 
+    /// <summary>
+    /// The entries of the delay ring over all its slots (4 bytes each), for memory accounting: with one delay for
+    /// every synapse, delay steps x the sources that have at least one synapse (fixed, so a run allocates nothing);
+    /// with per-synapse delays, delay steps x at most 64 at first, each slot growing with the synapses in flight.
+    /// </summary>
+    public long DelayRingCapacity
+    {
+        get
+        {
+            long n = 0;
+            foreach (var slot in _slotSources ?? _slotSynapses!) n += slot.Length;
+            return n;
+        }
+    }
+
     /// <summary>Called once per step after delivery (plasticity, custom recording); null for none.</summary>
     public IProjectionObserver? Observer { get; set; }
 
@@ -189,8 +208,11 @@ public sealed class Projection
         if (_sharedDelay > 0)
         {
             int slot = (int)((step + _sharedDelay - 1) % _ring);
-            pre.CopyTo(_slotSources![slot].AsSpan(_slotSourceCounts![slot]));
-            _slotSourceCounts[slot] += n;
+            var queue = _slotSources![slot];
+            int queued = _slotSourceCounts![slot];
+            foreach (int s in pre)
+                if (rows[s + 1] > rows[s]) queue[queued++] = s; // a source without synapses delivers nothing
+            _slotSourceCounts[slot] = queued;
             var due = _slotSources[now];
             for (int k = 0, c = _slotSourceCounts[now]; k < c; k++)
             {

@@ -61,7 +61,7 @@ public sealed class SpikingNetwork : IDisposable
 
     /// <summary>Creates an empty network.</summary>
     /// <param name="dt">The time step in ms (e.g. 0.1).</param>
-    /// <param name="threads">Threads for the neuron update (results do not depend on it); at least 1.</param>
+    /// <param name="threads">Threads for the neuron update (results do not depend on it); at least 1. At most one thread per block of work is started (see <see cref="EffectiveThreads"/>).</param>
     /// <param name="maxDelay">The longest synaptic delay any projection may use, ms (sizes the delay rings; default 20 ms).</param>
     /// <param name="seed">Seeds connectivity and Poisson input.</param>
     /// <exception cref="ArgumentOutOfRangeException">dt is not positive and finite, threads is below 1, or maxDelay is shorter than dt.</exception>
@@ -79,8 +79,24 @@ public sealed class SpikingNetwork : IDisposable
     /// <summary>The time step in ms.</summary>
     public float Dt { get; }
 
-    /// <summary>Threads used by <see cref="Run"/>.</summary>
+    /// <summary>The threads requested at construction; <see cref="Run"/> uses <see cref="EffectiveThreads"/> of them.</summary>
     public int Threads { get; }
+
+    /// <summary>
+    /// The threads <see cref="Run"/> uses: <see cref="Threads"/>, but no more than the blocks of work
+    /// (one per <see cref="BlockSize"/> neurons of each population or input), since a thread without a
+    /// block would only wait. It is not capped at <see cref="Environment.ProcessorCount"/>: whether to
+    /// oversubscribe the cores is the caller's choice. It grows (up to <see cref="Threads"/>) as populations are added.
+    /// </summary>
+    public int EffectiveThreads
+    {
+        get
+        {
+            long blocks = 0;
+            foreach (var s in _sources) blocks += s.Blocks;
+            return (int)Math.Min(Threads, Math.Max(1, blocks));
+        }
+    }
 
     /// <summary>The seed of connectivity and Poisson input.</summary>
     public ulong Seed { get; }
@@ -115,13 +131,13 @@ public sealed class SpikingNetwork : IDisposable
         where TLayer : class
     {
         ArgumentNullException.ThrowIfNull(createLayer);
-        if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "A population needs at least 1 neuron.");
+        SpikeSource.CheckSize(size);
         var type = typeof(TLayer);
         int Int(object layer, string property) => type.GetProperty(property)?.GetValue(layer) is int v ? v
             : throw new ArgumentException($"{type.Name} has no int property {property}; pass a generated neuron Layer.", nameof(createLayer));
         float Float(object layer, string property) => type.GetProperty(property)?.GetValue(layer) is float v ? v
             : throw new ArgumentException($"{type.Name} has no float property {property}; pass a generated neuron Layer.", nameof(createLayer));
-        int blocks = (size + BlockSize - 1) / BlockSize;
+        int blocks = SpikeSource.BlockCount(size);
         var layers = new object[blocks];
         for (int b = 0; b < blocks; b++)
         {
@@ -183,6 +199,7 @@ public sealed class SpikingNetwork : IDisposable
     /// <param name="delay">The delay of every synapse in ms (default one step; ignored when the list carries delays).</param>
     /// <param name="port">The target's input port (default: the one the synapse's <c>[Output]</c> names, <c>input</c> unless declared), e.g. <c>"ge"</c> for a neuron with ports ge and gi.</param>
     /// <exception cref="ArgumentException">The target has no such port, the synapse reads a state the target does not have, or a delay is invalid.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A hand-built <paramref name="source"/> range is not inside its population.</exception>
     public Projection Connect(NeuronRange source, NeuronPopulation target, ISynapseModel synapse, Connectivity connectivity, float weight = 0f, float? delay = null, string? port = null)
     {
         ArgumentNullException.ThrowIfNull(source.Source, nameof(source));
@@ -191,6 +208,10 @@ public sealed class SpikingNetwork : IDisposable
         ArgumentNullException.ThrowIfNull(connectivity);
         if (!_sources.Contains(source.Source)) throw new ArgumentException($"The source '{source.Source.Name}' belongs to another network.", nameof(source));
         if (!_sources.Contains(target)) throw new ArgumentException($"The target '{target.Name}' belongs to another network.", nameof(target));
+        int size = source.Source.Size;
+        if (source.Start < 0 || source.Count < 1 || source.Count > size - source.Start)
+            throw new ArgumentOutOfRangeException(nameof(source), source,
+                $"The source range (Start = {source.Start}, Count = {source.Count}) is not inside '{source.Source.Name}' of {size} neurons: it needs 0 <= Start and 1 <= Count <= {size} - Start. Build ranges with {nameof(SpikeSource)}.{nameof(SpikeSource.Range)}(start, count).");
         if (!float.IsFinite(weight)) throw new ArgumentOutOfRangeException(nameof(weight), weight, "The weight must be finite.");
         var targets = synapse.CreateTargets(target.Size, Dt);
         port ??= targets.Port;
@@ -232,7 +253,10 @@ public sealed class SpikingNetwork : IDisposable
     public PopulationRateMonitor MonitorRate(SpikeSource source, float bin = 1f, int capacity = 100_000)
     {
         ArgumentNullException.ThrowIfNull(source);
-        int steps = (int)Math.Round(bin / Dt);
+        double binSteps = Math.Round(bin / (double)Dt);
+        if (!(binSteps <= int.MaxValue))
+            throw new ArgumentOutOfRangeException(nameof(bin), bin, $"The bin must be at most {int.MaxValue} steps of {Dt} ms.");
+        int steps = (int)binSteps;
         if (steps < 1 || Math.Abs(steps * Dt - bin) > 1e-3 * Dt)
             throw new ArgumentOutOfRangeException(nameof(bin), bin, $"The bin must be a whole number of steps of {Dt} ms.");
         var m = new PopulationRateMonitor(source, steps, capacity, Dt);
@@ -284,14 +308,20 @@ public sealed class SpikingNetwork : IDisposable
         foreach (var s in _sources)
             for (int b = 0; b < s.Blocks; b++) work.Add((s, b));
         _work = [.. work];
-        if (Threads > 1 && _pool is null)
+        int threads = EffectiveThreads;
+        if (_pool is not null && _pool.Workers != threads)
         {
-            _pool = new WorkerPool(Threads);
+            _pool.Dispose();
+            _pool = null;
+        }
+        if (threads > 1 && _pool is null)
+        {
+            _pool = new WorkerPool(threads);
             _body = worker =>
             {
                 try
                 {
-                    for (int i = worker; i < _work.Length; i += Threads) _work[i].Source.StepBlock(_work[i].Block, _bodyStep);
+                    for (int i = worker; i < _work.Length; i += threads) _work[i].Source.StepBlock(_work[i].Block, _bodyStep);
                 }
                 catch (Exception ex)
                 {

@@ -36,7 +36,8 @@ public sealed class Network
             {
                 case DenseSpec d:
                     if (d.Inputs != _widths[i]) throw new ArgumentException($"Layer {i} ({d.Describe(_widths[i])}) expects {d.Inputs} inputs, but layer {i - 1} gives {_widths[i]}.", nameof(layers));
-                    if (d.Inputs < 1 || d.Outputs < 1) throw new ArgumentException($"Layer {i} has a non-positive size.", nameof(layers));
+                    if (d.Inputs < 1 || d.Outputs < 1) throw new ArgumentException($"Layer {i} has a non-positive size ({d.Inputs} inputs, {d.Outputs} outputs); give at least 1 of each.", nameof(layers));
+                    Kernels.ArraySize.Of(nameof(layers), d, $"The weights of layer {i} [inputs, outputs]", "use fewer inputs or outputs", 0, d.Inputs, d.Outputs);
                     _widths[i + 1] = d.Outputs;
                     break;
                 case NeuronSpec n:
@@ -45,6 +46,7 @@ public sealed class Network
                     break;
                 case RecurrentSpec r:
                     ArgumentNullException.ThrowIfNull(r.Neuron?.Create, nameof(layers));
+                    Kernels.ArraySize.Of(nameof(layers), r, $"The recurrent weights of layer {i} [width, width]", "use a narrower layer", 0, _widths[i], _widths[i]);
                     _widths[i + 1] = _widths[i];
                     break;
                 case null:
@@ -125,6 +127,7 @@ public sealed class Network
     internal static NeuronSpec? NeuronOf(LayerSpec spec) => spec switch { NeuronSpec n => n, RecurrentSpec r => r.Neuron, _ => null };
 
     /// <summary>Buffers to run batches of up to <paramref name="maxBatch"/> samples over <paramref name="steps"/> steps; see <see cref="NetworkRunner"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> or <paramref name="maxBatch"/> is not positive, or a buffer (e.g. the output <c>[steps, maxBatch, outputs]</c>, or a chunk's activations <c>[steps, ChunkSize, width]</c>) would not fit in one array; the message gives the product and the argument to lower.</exception>
     public NetworkRunner CreateRunner(NetworkWeights weights, int steps, int maxBatch, RunnerOptions? options = null)
         => new(this, weights, steps, maxBatch, options ?? new RunnerOptions());
 }

@@ -85,6 +85,7 @@ public sealed class NetworkRunner : IDisposable
         MaxBatch = maxBatch;
         ChunkSize = Math.Min(options.ChunkSize, maxBatch);
         Chunks = (maxBatch + ChunkSize - 1) / ChunkSize;
+        RunnerSizes.Check(network, weights, steps, maxBatch, ChunkSize); // every buffer's size, before any is allocated
         CheckFinite = options.CheckFinite;
         _layers = network.Layers.Count;
         _outputs = network.Outputs;

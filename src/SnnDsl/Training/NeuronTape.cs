@@ -20,6 +20,7 @@ public sealed class NeuronTape
     private int _steps;
 
     /// <summary>Creates a tape for up to <paramref name="maxSteps"/> steps of a layer with <paramref name="states"/> states and <paramref name="size"/> neurons (batch x neurons).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count is below 1, or the tape <c>[maxSteps, states, size]</c> would not fit in one array (the message gives the product).</exception>
     public NeuronTape(int maxSteps, int states, int size)
     {
         if (maxSteps < 1) throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, "A tape holds at least one step.");
@@ -28,8 +29,8 @@ public sealed class NeuronTape
         MaxSteps = maxSteps;
         States = states;
         Size = size;
-        Pre = new float[checked((long)maxSteps * states * size)];
-        Start = new float[checked(states * size)];
+        Pre = new float[Kernels.ArraySize.Of(nameof(maxSteps), maxSteps, "The tape [maxSteps, states, batch x neurons]", "record fewer steps or use a smaller batch", 0, maxSteps, states, size)];
+        Start = new float[Kernels.ArraySize.Of(nameof(states), states, "The start state [states, batch x neurons]", "use a smaller batch", 0, states, size)];
         StartSpiked = new float[size];
     }
 

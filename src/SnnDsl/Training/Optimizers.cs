@@ -32,13 +32,25 @@ public sealed class Adam : IOptimizer
     private readonly float[][] _m, _v;
 
     /// <summary>Creates Adam with PyTorch's defaults (lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay).</summary>
+    /// <remarks>
+    /// The settings are checked as PyTorch checks them, except that <paramref name="epsilon"/> must be
+    /// positive (PyTorch allows 0, which divides 0 by 0 for a parameter whose gradients are all zero) and
+    /// every setting must be finite.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="learningRate"/> or <paramref name="weightDecay"/> is negative or not finite, <paramref name="beta1"/>
+    /// or <paramref name="beta2"/> is outside [0, 1), or <paramref name="epsilon"/> is not positive and finite.
+    /// </exception>
     public Adam(IEnumerable<Parameter> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
         float epsilon = 1e-8f, float weightDecay = 0f)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        Parameters = parameters.ToArray();
+        CheckLearningRate(learningRate);
         if (!(beta1 >= 0 && beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "Expected 0 <= beta1 < 1.");
         if (!(beta2 >= 0 && beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "Expected 0 <= beta2 < 1.");
+        if (!(epsilon > 0) || !float.IsFinite(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "Expected a finite epsilon > 0 (e.g. 1e-8).");
+        OptimizerChecks.NonNegative(weightDecay, nameof(weightDecay));
+        Parameters = parameters.ToArray();
         LearningRate = learningRate;
         Beta1 = beta1;
         Beta2 = beta2;
@@ -52,7 +64,12 @@ public sealed class Adam : IOptimizer
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc/>
-    public float LearningRate { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+    public float LearningRate { get => _learningRate; set => _learningRate = CheckLearningRate(value); }
+
+    private float _learningRate;
+
+    private static float CheckLearningRate(float value) => OptimizerChecks.NonNegative(value, "learningRate");
 
     /// <summary>Decay of the first moment.</summary>
     public float Beta1 { get; }
@@ -135,10 +152,24 @@ public sealed class Sgd : IOptimizer
     private readonly float[][] _buffers;
 
     /// <summary>Creates SGD.</summary>
+    /// <remarks>
+    /// As PyTorch, the learning rate, momentum and weight decay must be at least 0; in addition every setting
+    /// must be finite and <paramref name="dampening"/> must be in [0, 1] (1 - dampening scales the gradient
+    /// into the momentum buffer; outside [0, 1] it would flip or amplify it).
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="learningRate"/>, <paramref name="momentum"/> or <paramref name="weightDecay"/> is negative or not finite,
+    /// or <paramref name="dampening"/> is outside [0, 1].
+    /// </exception>
+    /// <exception cref="ArgumentException"><paramref name="nesterov"/> without momentum or with dampening.</exception>
     public Sgd(IEnumerable<Parameter> parameters, float learningRate, float momentum = 0f, float weightDecay = 0f,
         float dampening = 0f, bool nesterov = false)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        OptimizerChecks.NonNegative(learningRate, nameof(learningRate));
+        OptimizerChecks.NonNegative(momentum, nameof(momentum));
+        OptimizerChecks.NonNegative(weightDecay, nameof(weightDecay));
+        if (!(dampening >= 0 && dampening <= 1)) throw new ArgumentOutOfRangeException(nameof(dampening), dampening, "Expected 0 <= dampening <= 1.");
         if (nesterov && (momentum <= 0 || dampening != 0)) throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening.", nameof(nesterov));
         Parameters = parameters.ToArray();
         LearningRate = learningRate;
@@ -153,7 +184,10 @@ public sealed class Sgd : IOptimizer
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc/>
-    public float LearningRate { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+    public float LearningRate { get => _learningRate; set => _learningRate = OptimizerChecks.NonNegative(value, "learningRate"); }
+
+    private float _learningRate;
 
     /// <summary>Momentum factor (0: plain SGD).</summary>
     public float Momentum { get; }
@@ -199,6 +233,15 @@ public sealed class Sgd : IOptimizer
     }
 }
 
+/// <summary>Checks shared by the optimizers' settings.</summary>
+internal static class OptimizerChecks
+{
+    /// <summary>Returns <paramref name="value"/> when it is finite and at least 0; otherwise throws naming <paramref name="name"/>.</summary>
+    public static float NonNegative(float value, string name) =>
+        value >= 0 && float.IsFinite(value) ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"Expected a finite {name} >= 0.");
+}
+
 /// <summary>Gradient clipping by the global norm, as PyTorch's <c>clip_grad_norm_</c>.</summary>
 public static class GradientClipping
 {
@@ -206,9 +249,11 @@ public static class GradientClipping
     /// Computes the L2 norm of all gradients together and, when it exceeds <paramref name="maxNorm"/>,
     /// scales every gradient by <c>maxNorm / (norm + 1e-6)</c>. Returns the norm before clipping.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is negative or NaN (a negative bound would flip every gradient; infinity means no clipping).</exception>
     public static double ClipGlobalNorm(IReadOnlyList<Parameter> parameters, float maxNorm)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        if (!(maxNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "Expected maxNorm >= 0 (positive infinity: no clipping).");
         double sum = 0;
         for (int i = 0; i < parameters.Count; i++)
         {
