@@ -878,8 +878,13 @@ internal static partial class ModelExtractor
             ExpressionSyntax left = outer;
             while (left is BinaryExpressionSyntax b)
             {
-                // The outermost unsupported operator is reported alone, as the recursive walk did.
-                if (BinaryOp(b) is null) return Unsupported(b, $"the operator '{b.OperatorToken.Text}' is not supported");
+                // An unsupported operator is reported alone (its operands are not converted), as the recursive
+                // walk did; below the outermost it is an operand like any other.
+                if (BinaryOp(b) is null)
+                {
+                    if (b == outer) return Unsupported(b, $"the operator '{b.OperatorToken.Text}' is not supported");
+                    break;
+                }
                 spine.Add(b);
                 left = b.Left;
             }
