@@ -89,6 +89,24 @@ public class LimitTests
     }
 
     [Theory]
+    [InlineData("Auto")]
+    [InlineData("Euler")]
+    [InlineData("Rk4")]
+    [InlineData("ExponentialEuler")]
+    public void DeepestAllowedEquationCompilesUnderEveryIntegrator(string integrator)
+    {
+        // 396 operations deep (the limit is 400), nonlinear: extraction, simplification, linearity,
+        // the integrator's substitutions, differentiation for the backward pass, CSE and printing all run
+        // on the deep tree, on a 1 MB stack.
+        string equation = "-V + input + " + string.Join(" + ", Enumerable.Repeat("0.0001f * V * V", 392));
+        string source = Model(equation).Replace("[Neuron]", $"[Neuron(Integrator = Integrator.{integrator})]");
+        var run = RunOnSmallStack(source, TimeSpan.FromSeconds(120));
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Output.GetDiagnostics().Where(x => x.Severity == DiagnosticSeverity.Error));
+        Assert.Contains("public sealed class Layer", Assert.Single(run.GeneratedSources).SourceText.ToString());
+    }
+
+    [Theory]
     [InlineData("(", ")")]      // nested parentheses around a right operand: a right-deep chain
     [InlineData("MathF.Abs(", ")")]
     public void DeeplyNestedRightOperandsAreALocatedError(string open, string close)
