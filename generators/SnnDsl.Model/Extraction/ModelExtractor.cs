@@ -209,7 +209,7 @@ internal static partial class ModelExtractor
             var first = declarations.FirstOrDefault();
             // Incomplete code (a record whose name is not typed yet): C# reports it, and there is nothing
             // to name a generated file or type after.
-            if (first is null || declarations.Any(d => d.Identifier.IsMissing || d.Identifier.ValueText.Length == 0))
+            if (declarations.Any(d => d.Identifier.IsMissing || d.Identifier.ValueText.Length == 0))
             {
                 _failed = true;
                 return false;
@@ -231,7 +231,7 @@ internal static partial class ModelExtractor
                 // The generator reads only the model's own members and adds Dt, Layer, ... that would hide the
                 // base's (CS0108): inheritance between models is not supported.
                 var baseSyntax = declarations.Select(d => d.BaseList?.Types.FirstOrDefault()).FirstOrDefault(t => t is not null);
-                Report(DiagnosticDescriptors.ModelHasBaseRecord, baseSyntax?.Type.GetLocation() ?? first.Identifier.GetLocation(), _type.Name, baseType.Name);
+                Report(DiagnosticDescriptors.ModelHasBaseRecord, baseSyntax?.Type.GetLocation() ?? first!.Identifier.GetLocation(), _type.Name, baseType.Name);
                 return false;
             }
             for (var outer = _type.ContainingType; outer is not null; outer = outer.ContainingType)
