@@ -153,6 +153,33 @@ public class LimitTests
     }
 
     [Fact]
+    public void RecursivePassesRunShortOfStackAsAnExceptionThatBecomesSNN0027()
+    {
+        // The backstop behind the depth limit: a recursive pass over a deeper tree than the stack holds
+        // throws InsufficientExecutionStackException (catchable), which the pipeline reports as SNN0027.
+        Expr deep = new Sym(SymKind.State, "V");
+        for (int i = 0; i < 200_000; i++) deep = new Binary(BinOp.Add, new Num(1), deep);
+        foreach (var pass in new Action[]
+        {
+            () => SnnDsl.Model.Symbolic.Algebra.Simplify(deep),
+            () => SnnDsl.Model.Symbolic.Algebra.Diff(deep, new Sym(SymKind.State, "V")),
+            () => Infix.Print(deep),
+            () => KernelPrinter.Print(deep),
+            () => DoublePrinter.Print(deep),
+        })
+        {
+            Exception? caught = null;
+            var thread = new Thread(() => { try { pass(); } catch (Exception ex) { caught = ex; } }, 256 * 1024);
+            thread.Start();
+            thread.Join();
+            Assert.IsType<InsufficientExecutionStackException>(caught);
+        }
+        var d = SnnDsl.Model.Extraction.ModelExtractor.Failure(null, "Big", new InsufficientExecutionStackException());
+        Assert.Equal("SNN0027", d.Id);
+        Assert.Equal("SNN0018", SnnDsl.Model.Extraction.ModelExtractor.Failure(null, "Big", new InvalidOperationException("x")).Id);
+    }
+
+    [Fact]
     public void MeasureCountsTheExpandedTreeInLinearTime()
     {
         Expr e = new Sym(SymKind.State, "V");
