@@ -85,9 +85,15 @@ internal static partial class ModelExtractor
         if (decls.Count == 0 || type.TypeParameters.Length > 0) return false;
         // Incomplete code: no name to give the file or the type yet.
         if (decls.Any(d => d.Identifier.IsMissing || d.Identifier.ValueText.Length == 0)) return false;
-        // A base record (SNN0029) that has the built-ins already (another model): adding them again would hide its (CS0108).
+        // A base record (SNN0029) that has the built-ins already: adding them again would hide its (CS0108). A
+        // base model gets them from the generator, so they are not among its members in this compilation yet.
         for (var b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType)
+        {
             if (b.GetMembers().Any(m => Array.IndexOf(builtIns, m.Name) >= 0)) return false;
+            if (b.GetAttributes().Any(a => a.AttributeClass is { ContainingNamespace: { Name: "SnnDsl", ContainingNamespace.IsGlobalNamespace: true } } c
+                && c.Name is "NeuronAttribute" or "SynapseAttribute" or "EncoderAttribute" or "PlasticityAttribute"))
+                return false;
+        }
         if (!decls.All(d => d is RecordDeclarationSyntax r && !r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) && d.Modifiers.Any(SyntaxKind.PartialKeyword)))
             return false;
         if (type.GetMembers().Any(m => !m.IsImplicitlyDeclared && Array.IndexOf(builtIns, m.Name) >= 0)) return false;
