@@ -265,10 +265,11 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
         var (spec, _) = cache.Get(modelType, ct);
         if (spec is null) return;
         var location = dtArg.Value.Syntax.GetLocation();
-        if (!(dt > 0))
+        // Infinity is as wrong as NaN or a negative step (the layer constructor rejects all three at run time).
+        if (!(dt > 0) || double.IsInfinity(dt))
         {
             report(Diagnostic.Create(DiagnosticDescriptors.NonPositiveTimeConstant, location,
-                "The time step dt", spec.Name, Model.Symbolic.Stability.Format(dt), "pass a positive number of ms"));
+                "The time step dt", spec.Name, Model.Symbolic.Stability.Format(dt), "pass a positive, finite number of ms"));
             return;
         }
         var values = KnownModel(model, ct);

@@ -45,9 +45,10 @@ internal static class StabilityFindings
         foreach (var (tau, value) in NonPositiveTimeConstants(m, defaults))
             list.Add(new Finding(DiagnosticDescriptors.NonPositiveTimeConstant, Anchor.ParameterDefault, tau.Parameter,
                 new[] { $"Time constant '{tau.Parameter}'", m.Name, F(value), $"it divides time in d{tau.State}; give it a positive default" }, new()));
-        if (!(m.Dt > 0))
+        // An infinite Dt is an error like NaN or a negative one: every decay factor becomes 0 or NaN.
+        if (!(m.Dt > 0) || double.IsInfinity(m.Dt))
             list.Add(new Finding(DiagnosticDescriptors.NonPositiveTimeConstant, Anchor.Dt, null,
-                new[] { "The time step Dt", m.Name, F(m.Dt), "set [Neuron(Dt = ...)] to a positive number of ms" }, new()));
+                new[] { "The time step Dt", m.Name, F(m.Dt), "set [Neuron(Dt = ...)] to a positive, finite number of ms" }, new()));
         if (list.Count > 0) return list; // nothing below means anything with a non-positive time constant
 
         foreach (var tc in Stability.TimeConstants(m))

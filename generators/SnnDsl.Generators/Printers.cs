@@ -24,6 +24,7 @@ internal static class KernelPrinter
 
     private static void Write(StringBuilder sb, Expr e, int minPrec)
     {
+        ExprLimits.EnsureStack();
         switch (e)
         {
             case Sym s:
@@ -133,6 +134,7 @@ internal static class DoublePrinter
 
     private static void Write(StringBuilder sb, Expr e, int minPrec)
     {
+        ExprLimits.EnsureStack();
         int prec = Infix.Precedence(e);
         bool paren = prec < minPrec;
         if (paren) sb.Append('(');

@@ -44,6 +44,28 @@ public sealed class RobustnessTests
         Assert.True(seen.Count >= 3, "too few SNN1xxx IDs on the corpus: " + string.Join(", ", seen.Keys));
     }
 
+    [Fact]
+    public async Task NoAnalyzerException_OnHugeEquations()
+    {
+        // Issue 13: a 12,000-term equation and a helper chain of 2^25 nodes: the analyzers share the
+        // extractor, which rejects both (SNN0027, the generator's) without overflowing the stack or
+        // expanding the chain, so the analysis is skipped quickly and nothing throws.
+        string sum = string.Join(" + ", Enumerable.Repeat("input", 12_000));
+        var helpers = "private float S1 => V + V;\n" + string.Concat(Enumerable.Range(2, 23).Select(i => $"private float S{i} => S{i - 1} * S{i - 1};\n"));
+        foreach (var equation in new[] { sum, "-V + input + S24" })
+        {
+            var watch = Stopwatch.StartNew();
+            var run = await AnalyzerHarness.RunAsync(new TestFile("Huge.cs", TestSourceBuilder.Neuron("Huge", "float TauMem = 10f", helpers + $$"""
+                [State] public float V;
+                [Derivative(nameof(V))] public float Dv(float input) => {{equation}};
+                [SpikeWhen] public bool Fires => V >= 1f;
+                """)));
+            Assert.Empty(run.AnalyzerExceptions);
+            Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("SNN1", StringComparison.Ordinal) || d.Id == "AD0001");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        }
+    }
+
     /// <summary>Ten models of every kind (linear, coupled, discrete, nonlinear, Hodgkin-Huxley) in one file.</summary>
     private static string TenModels()
     {

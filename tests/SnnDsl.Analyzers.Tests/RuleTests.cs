@@ -66,6 +66,25 @@ public sealed class RuleTests
     }
 
     [Fact]
+    public async Task SNN1001_Invalid_InfiniteDtIsAnErrorLikeNaN()
+    {
+        // Issue 13: +Infinity got only a warning while NaN and negative values are errors.
+        var d = await AnalyzerHarness.VerifyAsync(Lif("float TauMem = 10f, float Threshold = 1f, float VReset = 0f", "[Neuron(Dt = {|SNN1001:float.PositiveInfinity|})]") + """
+
+            public static class Use
+            {
+                public static void Build()
+                {
+                    var layer = new TestLif().CreateLayer(1, 1, dt: {|SNN1001:float.PositiveInfinity|});
+                    var nan = new TestLif().CreateLayer(1, 1, dt: {|SNN1001:float.NaN|});
+                }
+            }
+            """);
+        Assert.Equal("The time step Dt of 'TestLif' is infinity, but it divides time and must be positive: set [Neuron(Dt = ...)] to a positive, finite number of ms",
+            d[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task SNN1001_Valid_PositiveTimeConstantsAndCapacitanceOfAPerfectIntegrator()
     {
         await AnalyzerHarness.VerifyAsync(Lif("float TauMem = 10f, float Threshold = 1f, float VReset = 0f"));

@@ -150,6 +150,21 @@ internal static partial class DiagnosticDescriptors
         "'{0}' {1}",
         "Traces ([PreTrace]/[PostTrace] float fields) evolve by their own [Derivative] (linear, integrated exactly) or [Next] equation; [OnPre]/[OnPost] are 'float F(float w)' methods that assign the spiking side's traces and return the new weight.");
 
+    public static readonly DiagnosticDescriptor ExpressionTooLarge = Error("SNN0027",
+        "Equation is too large to compile",
+        "'{0}' is too large to compile: {1}",
+        "The generator inlines sub-expressions, then simplifies, differentiates and prints each equation as a tree. An equation may nest at most 400 operations deep (a sum of n terms nests n deep) and expand to at most 100,000 nodes with its sub-expressions inlined (a sub-expression is copied at every read). Split a long expression into helper members of a few hundred terms each and combine those; avoid helper chains that read the previous helper more than once.");
+
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = Error("SNN0028",
+        "Undefined enum value in a model attribute",
+        "'{0}' is not a defined {1} value; use one of {2}",
+        "An attribute argument such as Integrator or Surrogate given as a cast number must name a member of its enum; an undefined value would otherwise be silently treated as the default.");
+
+    public static readonly DiagnosticDescriptor ModelHasBaseRecord = Error("SNN0029",
+        "Model must not derive from another record",
+        "Model '{0}' derives from '{1}'; a model must not have a base record",
+        "The generator reads only the model's own parameters, states and equations and adds members (Dt, Spiked, Layer, ...) that would hide those of a base record, so inheritance between models is not supported. Share code between models with helper methods in a static class, or copy the members.");
+
     // Built on first use: the partial class's fields live in several files, and field initializers
     // of different files run in an unspecified order.
     private static Dictionary<string, DiagnosticDescriptor>? s_byId;

@@ -22,8 +22,7 @@ internal static partial class ModelExtractor
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            diags.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(type.Locations.FirstOrDefault()),
-                type.Name, ex.GetType().Name + ": " + ex.Message));
+            diags.Add(Failure(type, ex));
             spec = null;
         }
         return new Result<EncoderSpec>(spec, diags.ToEquatableArray());

@@ -37,8 +37,7 @@ internal static partial class ModelExtractor
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            diags.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(type.Locations.FirstOrDefault()),
-                type.Name, ex.GetType().Name + ": " + ex.Message));
+            diags.Add(Failure(type, ex));
             spec = null;
         }
         return new Result<SynapseSpec>(spec, diags.ToEquatableArray());
@@ -50,6 +49,7 @@ internal static partial class ModelExtractor
         {
             if (!CheckShape(out var declarations, out var containing)) return null;
             var first = declarations[0];
+            CheckEnumArgument(attribute, "Integrator");
 
             ReadParameters(declarations);
             ReadConstants();

@@ -53,12 +53,24 @@ internal static partial class ModelExtractor
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A defect of ours must not become CS8785: say so at the model, with the cause.
-            diags.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(type.Locations.FirstOrDefault()),
-                type.Name, ex.GetType().Name + ": " + ex.Message));
+            diags.Add(Failure(type, ex));
             spec = null;
         }
         return new Result<ModelSpec>(spec, diags.ToEquatableArray());
     }
+
+    /// <summary>
+    /// The diagnostic for an exception out of extraction: SNN0027 at the model when the stack ran short
+    /// (<see cref="ExprLimits.EnsureStack"/>: an expression nests too deeply for a recursive pass), else
+    /// SNN0018 (a defect of ours) with the cause.
+    /// </summary>
+    internal static DiagnosticInfo Failure(INamedTypeSymbol type, Exception ex) => Failure(LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, ex);
+
+    /// <inheritdoc cref="Failure(INamedTypeSymbol, Exception)"/>
+    internal static DiagnosticInfo Failure(LocationInfo? where, string model, Exception ex) => ex is InsufficientExecutionStackException
+        ? DiagnosticInfo.Create(DiagnosticDescriptors.ExpressionTooLarge, where, model,
+            "its expressions nest too deeply for the generator's stack; split long expressions into helper members and combine those")
+        : DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, where, model, ex.GetType().Name + ": " + ex.Message);
 
     /// <summary>
     /// True when the generator can add the built-ins (Dt, Spiked) to <paramref name="type"/> even
@@ -71,6 +83,17 @@ internal static partial class ModelExtractor
         containing = EquatableArray<ContainingType>.Empty;
         var decls = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<TypeDeclarationSyntax>().ToList();
         if (decls.Count == 0 || type.TypeParameters.Length > 0) return false;
+        // Incomplete code: no name to give the file or the type yet.
+        if (decls.Any(d => d.Identifier.IsMissing || d.Identifier.ValueText.Length == 0)) return false;
+        // A base record (SNN0029) that has the built-ins already: adding them again would hide its (CS0108). A
+        // base model gets them from the generator, so they are not among its members in this compilation yet.
+        for (var b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType)
+        {
+            if (b.GetMembers().Any(m => Array.IndexOf(builtIns, m.Name) >= 0)) return false;
+            if (b.GetAttributes().Any(a => a.AttributeClass is { ContainingNamespace: { Name: "SnnDsl", ContainingNamespace.IsGlobalNamespace: true } } c
+                && c.Name is "NeuronAttribute" or "SynapseAttribute" or "EncoderAttribute" or "PlasticityAttribute"))
+                return false;
+        }
         if (!decls.All(d => d is RecordDeclarationSyntax r && !r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) && d.Modifiers.Any(SyntaxKind.PartialKeyword)))
             return false;
         if (type.GetMembers().Any(m => !m.IsImplicitlyDeclared && Array.IndexOf(builtIns, m.Name) >= 0)) return false;
@@ -153,6 +176,36 @@ internal static partial class ModelExtractor
             return fallback;
         }
 
+        /// <summary>
+        /// Reports an enum argument of <paramref name="attribute"/> (the named argument <paramref name="name"/>, or
+        /// the first constructor argument when null) whose value is no member of its enum, such as
+        /// <c>(Integrator)42</c>, which would otherwise silently mean the default.
+        /// </summary>
+        private void CheckEnumArgument(AttributeData attribute, string? name)
+        {
+            TypedConstant value;
+            if (name is null)
+            {
+                if (attribute.ConstructorArguments.Length == 0) return;
+                value = attribute.ConstructorArguments[0];
+            }
+            else
+            {
+                var named = attribute.NamedArguments.FirstOrDefault(kv => kv.Key == name);
+                if (named.Key is null) return;
+                value = named.Value;
+            }
+            if (value.Kind != TypedConstantKind.Enum || value.Type is not INamedTypeSymbol enumType || value.Value is null) return;
+            var defined = enumType.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue).ToList();
+            if (defined.Any(f => Equals(f.ConstantValue, value.Value))) return;
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(_ct) as AttributeSyntax;
+            var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault(a => name is null
+                ? a.NameEquals is null && a.NameColon is null || a.NameColon?.Name.Identifier.ValueText == "surrogate"
+                : a.NameEquals?.Name.Identifier.ValueText == name);
+            string text = argument?.Expression.ToString() ?? System.Convert.ToString(value.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            Report(DiagnosticDescriptors.UndefinedEnumValue, (SyntaxNode?)argument?.Expression ?? syntax, text, enumType.Name, string.Join(", ", defined.Select(f => f.Name)));
+        }
+
         /// <summary>Checks that the type can carry a model (partial record class, not generic, partial containers).</summary>
         private bool CheckShape(out List<TypeDeclarationSyntax> declarations, out List<ContainingType> containing)
         {
@@ -160,6 +213,13 @@ internal static partial class ModelExtractor
                 .Where(d => !IsGenerated(d.SyntaxTree, _ct)).ToList();
             containing = new List<ContainingType>();
             var first = declarations.FirstOrDefault();
+            // Incomplete code (a record whose name is not typed yet): C# reports it, and there is nothing
+            // to name a generated file or type after.
+            if (declarations.Any(d => d.Identifier.IsMissing || d.Identifier.ValueText.Length == 0))
+            {
+                _failed = true;
+                return false;
+            }
             bool isRecordClass = declarations.Count > 0 && declarations.All(d => d is RecordDeclarationSyntax r && !r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword));
             bool isPartial = declarations.Count > 0 && declarations.All(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (!isRecordClass || !isPartial)
@@ -170,6 +230,14 @@ internal static partial class ModelExtractor
             if (_type.TypeParameters.Length > 0)
             {
                 Report(DiagnosticDescriptors.GenericModel, first!.Identifier.GetLocation(), _type.Name);
+                return false;
+            }
+            if (_type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && baseType.TypeKind != TypeKind.Error)
+            {
+                // The generator reads only the model's own members and adds Dt, Layer, ... that would hide the
+                // base's (CS0108): inheritance between models is not supported.
+                var baseSyntax = declarations.Select(d => d.BaseList?.Types.FirstOrDefault()).FirstOrDefault(t => t is not null);
+                Report(DiagnosticDescriptors.ModelHasBaseRecord, baseSyntax?.Type.GetLocation() ?? first!.Identifier.GetLocation(), _type.Name, baseType.Name);
                 return false;
             }
             for (var outer = _type.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -202,6 +270,7 @@ internal static partial class ModelExtractor
         {
             if (!CheckShape(out var declarations, out var containing)) return null;
             var first = declarations[0];
+            CheckEnumArgument(attribute, "Integrator");
 
             ReadParameters(declarations);
             ReadConstants();
@@ -377,6 +446,13 @@ internal static partial class ModelExtractor
             foreach (var p in withList.ParameterList!.Parameters)
             {
                 string name = p.Identifier.ValueText;
+                if (p.Identifier.IsMissing || name.Length == 0 || _declaredAt.ContainsKey(name) || _rejected.Contains(name))
+                {
+                    // Incomplete code (a parameter without a name, or two of one name: CS0100, reported by C#):
+                    // no model, or the generated code would repeat the error.
+                    _failed = true;
+                    continue;
+                }
                 var symbol = ctor?.Parameters.FirstOrDefault(x => x.Name == name);
                 if (symbol is null) continue;
                 bool isBool = symbol.Type.SpecialType == SpecialType.System_Boolean;
@@ -553,6 +629,7 @@ internal static partial class ModelExtractor
                 return null;
             }
             if (symbol is IMethodSymbol { Parameters.Length: > 0 } method && !ReadPorts(method, node)) return null;
+            CheckEnumArgument(attr, null);
 
             // a >= b [&& gate]
             var inner = Unwrap(body);
@@ -730,9 +807,114 @@ internal static partial class ModelExtractor
             return null;
         }
 
+        // Convert's recursion depth; the outermost call (an equation body, a spike side, a reset value, an
+        // initializer) is where a too-large expression is reported.
+        private int _convertDepth;
+        private ExpressionSyntax? _convertRoot;
+        // Sub-expressions already inlined, with their arguments: a sub-expression read many times is one
+        // shared node of the result (a DAG), so extraction is linear in the declaration, not in the expansion.
+        private readonly Dictionary<string, List<(IReadOnlyList<Expr> Args, Expr? Result)>> _inlined = new(StringComparer.Ordinal);
+        private int _recursions;
+
         private Expr? Convert(ExpressionSyntax e)
         {
             _ct.ThrowIfCancellationRequested();
+            if (_convertDepth == 0) _convertRoot = e;
+            if (_convertDepth >= ExprLimits.MaxDepth)
+            {
+                // Deeper than any equation may nest (parentheses, right operands, calls, sub-expressions):
+                // stop before the recursion does.
+                ReportTooLarge(_convertRoot!, $"it nests more than {ExprLimits.MaxDepth} operations deep; split it into helper members (e.g. sums of at most a few hundred terms each) and combine those");
+                return null;
+            }
+            _convertDepth++;
+            try
+            {
+                var result = ConvertCore(e);
+                if (_convertDepth == 1 && result is not null && ExprLimits.Check(result) is { } why)
+                {
+                    ReportTooLarge(e, why);
+                    return null;
+                }
+                return result;
+            }
+            finally
+            {
+                _convertDepth--;
+            }
+        }
+
+        private void ReportTooLarge(ExpressionSyntax root, string why)
+        {
+            var member = root.FirstAncestorOrSelf<MemberDeclarationSyntax>() switch
+            {
+                MethodDeclarationSyntax m => m.Identifier.ValueText,
+                PropertyDeclarationSyntax p => p.Identifier.ValueText,
+                FieldDeclarationSyntax f => f.Declaration.Variables.FirstOrDefault()?.Identifier.ValueText ?? _type.Name,
+                _ => _type.Name,
+            };
+            Report(DiagnosticDescriptors.ExpressionTooLarge, root, member, why);
+        }
+
+        private static BinOp? BinaryOp(BinaryExpressionSyntax bin) => bin.Kind() switch
+        {
+            SyntaxKind.AddExpression => BinOp.Add,
+            SyntaxKind.SubtractExpression => BinOp.Sub,
+            SyntaxKind.MultiplyExpression => BinOp.Mul,
+            SyntaxKind.DivideExpression => BinOp.Div,
+            SyntaxKind.LessThanExpression => BinOp.Lt,
+            SyntaxKind.LessThanOrEqualExpression => BinOp.Le,
+            SyntaxKind.GreaterThanExpression => BinOp.Gt,
+            SyntaxKind.GreaterThanOrEqualExpression => BinOp.Ge,
+            SyntaxKind.EqualsExpression => BinOp.Eq,
+            SyntaxKind.NotEqualsExpression => BinOp.Ne,
+            SyntaxKind.LogicalAndExpression => BinOp.And,
+            SyntaxKind.LogicalOrExpression => BinOp.Or,
+            _ => null,
+        };
+
+        /// <summary>
+        /// A binary operator chain as C# parses it, left-deep (a + b + c is (a + b) + c): walked along its
+        /// left spine with a loop, so a 12,000-term sum costs no stack; each right operand is converted
+        /// recursively (it is a chain of its own only with parentheses).
+        /// </summary>
+        private Expr? ConvertBinaryChain(BinaryExpressionSyntax outer)
+        {
+            var spine = new List<BinaryExpressionSyntax>();
+            ExpressionSyntax left = outer;
+            while (left is BinaryExpressionSyntax b)
+            {
+                // An unsupported operator is reported alone (its operands are not converted), as the recursive
+                // walk did; below the outermost it is an operand like any other.
+                if (BinaryOp(b) is null)
+                {
+                    if (b == outer) return Unsupported(b, $"the operator '{b.OperatorToken.Text}' is not supported");
+                    break;
+                }
+                spine.Add(b);
+                left = b.Left;
+            }
+            var acc = Convert(left);
+            bool ok = acc is not null;
+            for (int i = spine.Count - 1; i >= 0; i--)
+            {
+                var bin = spine[i];
+                var r = Convert(bin.Right);
+                if (r is null || acc is null) { ok = false; acc = null; continue; }
+                var op = BinaryOp(bin)!.Value;
+                if (op is BinOp.Eq or BinOp.Ne && IsCondition(acc) && IsCondition(r))
+                {
+                    // bool == bool: same truth value; kernels compare floats, so spell it with && and ||.
+                    Expr same = new Binary(BinOp.Or, new Binary(BinOp.And, acc, r), new Binary(BinOp.And, new Unary(UnOp.Not, acc), new Unary(UnOp.Not, r)));
+                    acc = op == BinOp.Eq ? same : new Unary(UnOp.Not, same);
+                }
+                else acc = new Binary(op, acc, r);
+            }
+            return ok ? acc : null;
+        }
+
+        private Expr? ConvertCore(ExpressionSyntax e)
+        {
             switch (e)
             {
                 case ParenthesizedExpressionSyntax p:
@@ -771,35 +953,7 @@ internal static partial class ModelExtractor
                         };
                     }
                 case BinaryExpressionSyntax bin:
-                    {
-                        BinOp? op = bin.Kind() switch
-                        {
-                            SyntaxKind.AddExpression => BinOp.Add,
-                            SyntaxKind.SubtractExpression => BinOp.Sub,
-                            SyntaxKind.MultiplyExpression => BinOp.Mul,
-                            SyntaxKind.DivideExpression => BinOp.Div,
-                            SyntaxKind.LessThanExpression => BinOp.Lt,
-                            SyntaxKind.LessThanOrEqualExpression => BinOp.Le,
-                            SyntaxKind.GreaterThanExpression => BinOp.Gt,
-                            SyntaxKind.GreaterThanOrEqualExpression => BinOp.Ge,
-                            SyntaxKind.EqualsExpression => BinOp.Eq,
-                            SyntaxKind.NotEqualsExpression => BinOp.Ne,
-                            SyntaxKind.LogicalAndExpression => BinOp.And,
-                            SyntaxKind.LogicalOrExpression => BinOp.Or,
-                            _ => null,
-                        };
-                        if (op is null) return Unsupported(bin, $"the operator '{bin.OperatorToken.Text}' is not supported");
-                        var l = Convert(bin.Left);
-                        var r = Convert(bin.Right);
-                        if (l is null || r is null) return null;
-                        if (op is BinOp.Eq or BinOp.Ne && IsCondition(l) && IsCondition(r))
-                        {
-                            // bool == bool: same truth value; kernels compare floats, so spell it with && and ||.
-                            Expr same = new Binary(BinOp.Or, new Binary(BinOp.And, l, r), new Binary(BinOp.And, new Unary(UnOp.Not, l), new Unary(UnOp.Not, r)));
-                            return op == BinOp.Eq ? same : new Unary(UnOp.Not, same);
-                        }
-                        return new Binary(op.Value, l, r);
-                    }
+                    return ConvertBinaryChain(bin);
                 case ConditionalExpressionSyntax c:
                     {
                         var t = Convert(c.Condition);
@@ -893,6 +1047,7 @@ internal static partial class ModelExtractor
         {
             if (_inlining.Contains(sub.Name))
             {
+                _recursions++;
                 Report(DiagnosticDescriptors.RecursiveSubExpression, at, sub.Name);
                 return null;
             }
@@ -900,6 +1055,13 @@ internal static partial class ModelExtractor
             {
                 Report(DiagnosticDescriptors.EquationNotExpression, sub.Node, sub.Name);
                 return null;
+            }
+            if (!_inlined.TryGetValue(sub.Name, out var done)) _inlined[sub.Name] = done = new();
+            foreach (var (doneArgs, doneResult) in done)
+            {
+                bool same = true;
+                for (int i = 0; i < args.Count && same; i++) same = ReferenceEquals(doneArgs[i], args[i]);
+                if (same) return doneResult;
             }
             var savedLocals = _locals;
             var savedPorts = _ports;
@@ -909,11 +1071,15 @@ internal static partial class ModelExtractor
             _ports = new HashSet<string>(StringComparer.Ordinal);
             _uniformPorts = new HashSet<string>(StringComparer.Ordinal);
             _inlining.Push(sub.Name);
+            int recursions = _recursions;
             var result = Convert(sub.Body);
             _inlining.Pop();
             _locals = savedLocals;
             _ports = savedPorts;
             _uniformPorts = savedUniforms;
+            // A failed inline has reported its diagnostics, which are the same at every read; unless it met
+            // a recursion, which is reported where the cycle closes, so depends on where the inline began.
+            if (result is not null || recursions == _recursions) done.Add((args, result));
             return result;
         }
 

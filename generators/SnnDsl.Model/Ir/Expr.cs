@@ -126,6 +126,7 @@ internal static class Infix
 
     private static void Write(StringBuilder sb, Expr e, int minPrec)
     {
+        ExprLimits.EnsureStack();
         int p = Precedence(e);
         bool paren = p < minPrec;
         if (paren) sb.Append('(');

@@ -34,6 +34,7 @@ internal static class Algebra
 
     public static void Visit(Expr e, Action<Expr> action)
     {
+        ExprLimits.EnsureStack();
         action(e);
         switch (e)
         {
@@ -49,6 +50,7 @@ internal static class Algebra
     /// <summary>Rebuilds <paramref name="e"/> bottom-up, letting <paramref name="rewrite"/> replace any node (return null to keep it).</summary>
     public static Expr Rewrite(Expr e, Func<Expr, Expr?> rewrite)
     {
+        ExprLimits.EnsureStack();
         Expr rebuilt = e switch
         {
             Unary u => u with { Operand = Rewrite(u.Operand, rewrite) },
@@ -210,6 +212,7 @@ internal static class Algebra
 
     private static Expr D(Expr e, Sym v)
     {
+        ExprLimits.EnsureStack();
         switch (e)
         {
             case Num: return Expr.Zero;
