@@ -18,13 +18,14 @@ namespace SnnDsl.Training;
 /// </para>
 /// <para>
 /// Batches may be smaller than the encoder's and the runner's batch (the last batch of an epoch): only the
-/// batch's samples are encoded and run; a sample's prediction does not depend on the batch it is in.
+/// batch's samples are encoded (the encoder must accept a short batch, as the generated ones do) and run;
+/// a sample's prediction does not depend on the batch it is in.
 /// </para>
 /// <para>Thread safety: as the runner, an evaluator is not thread-safe; use one per thread (with its own runner and encoder).</para>
 /// </remarks>
 public sealed class Evaluator
 {
-    private readonly float[] _features, _spikes;
+    private readonly float[] _spikes;
     private readonly int[] _predictions;
     private readonly int _classes;
 
@@ -46,7 +47,6 @@ public sealed class Evaluator
         }
 
         _classes = runner.NetworkOutputs;
-        _features = new float[encoder.Batch * encoder.Features];
         _spikes = new float[runner.Steps * encoder.Batch * encoder.Outputs];
         _predictions = new int[encoder.Batch];
     }
@@ -87,8 +87,8 @@ public sealed class Evaluator
         int correct = 0, samples = 0;
         foreach (Batch batch in batcher.Epoch(0))
         {
-            Encode(batch.Features, (long)batch.Index * batcher.BatchSize);
-            lossSum += Runner.Evaluate(_spikes, batch.Labels, Loss) * batch.Size;
+            ReadOnlySpan<float> spikes = Encode(batch.Features, (long)batch.Index * batcher.BatchSize);
+            lossSum += Runner.Evaluate(spikes, batch.Labels, Loss) * batch.Size;
             correct += Correct(batch.Labels);
             if (!predictions.IsEmpty)
             {
@@ -133,8 +133,8 @@ public sealed class Evaluator
         for (int first = 0; first < n; first += batchSize)
         {
             int size = Math.Min(batchSize, n - first);
-            Encode(features.Slice(first * f, size * f), first);
-            Runner.Forward(_spikes, size);
+            ReadOnlySpan<float> spikes = Encode(features.Slice(first * f, size * f), first);
+            Runner.Forward(spikes, size);
             PredictLast(size);
             _predictions.AsSpan(0, size).CopyTo(predictions.Slice(first));
         }
@@ -148,14 +148,17 @@ public sealed class Evaluator
         if (batcher.FeatureCount != Encoder.Features) throw new ArgumentException($"The batcher's {batcher.FeatureCount} features differ from the encoder's {Encoder.Features}.", nameof(batcher));
     }
 
-    /// <summary>Encodes the samples <paramref name="features"/> (<c>[size, Features]</c>, size at most the encoder's batch) into the spike buffer.</summary>
+    /// <summary>
+    /// Encodes the samples <paramref name="features"/> (<c>[size, Features]</c>, size from 1 to the encoder's batch) and returns
+    /// their spikes <c>[T, size, outputs]</c>: a short batch is encoded as it is, not padded (see <see cref="ISpikeEncoder.Encode"/>).
+    /// </summary>
     internal ReadOnlySpan<float> Encode(ReadOnlySpan<float> features, long firstSample)
     {
+        int size = features.Length / Encoder.Features;
+        Span<float> spikes = _spikes.AsSpan(0, Runner.Steps * size * Encoder.Outputs);
         Encoder.FirstSample = firstSample;
-        features.CopyTo(_features);
-        _features.AsSpan(features.Length).Clear();
-        Encoder.Encode(_features, Runner.Steps, _spikes);
-        return _spikes;
+        Encoder.Encode(features, Runner.Steps, spikes);
+        return spikes;
     }
 
     /// <summary>Decodes the runner's last output (<paramref name="size"/> samples) into the prediction buffer.</summary>

@@ -31,13 +31,14 @@ public readonly record struct EpochReport(double Loss, double Accuracy, int Samp
 /// The encoder's draws depend on its seed and <see cref="ISpikeEncoder.FirstSample"/>; the trainer
 /// sets FirstSample to <c>epoch * count + batchIndex * batchSize</c> for training (fresh spikes every
 /// epoch) and to <c>batchIndex * batchSize</c> for evaluation (the same spikes every time). A short
-/// last batch is zero-padded to the encoder's batch; the padded samples are ignored.
+/// last batch is encoded and run as it is (no padding: the encoder must accept fewer samples than its
+/// batch, see <see cref="ISpikeEncoder.Encode"/>).
 /// </remarks>
 public sealed class Trainer
 {
     private readonly Evaluator _evaluator;
 
-    /// <summary>Creates a trainer. The encoder's batch must be the batcher's batch size, and its outputs the network's inputs.</summary>
+    /// <summary>Creates a trainer. The encoder's batch must be at least the batcher's batch size, and its outputs the network's inputs.</summary>
     /// <exception cref="ArgumentException">The encoder's batch exceeds the runner's, or its outputs per sample differ from the network's inputs.</exception>
     /// <param name="runner">Runs the network (its weights are the ones trained).</param>
     /// <param name="encoder">Turns a batch of features into spikes <c>[T, batch, outputs]</c>.</param>
@@ -73,6 +74,7 @@ public sealed class Trainer
     public float MaxGradientNorm { get; set; }
 
     /// <summary>Trains one epoch; <paramref name="onBatch"/> is called after every batch (e.g. to draw a progress bar).</summary>
+    /// <exception cref="ArgumentException">The batcher's batch size exceeds the encoder's batch, or its feature count differs from the encoder's.</exception>
     public EpochReport TrainEpoch(Batcher batcher, int epoch, Action<BatchReport>? onBatch = null)
     {
         Check(batcher);
@@ -100,16 +102,12 @@ public sealed class Trainer
     }
 
     /// <summary>Loss and accuracy on every sample of <paramref name="batcher"/> (use one without shuffling), without training: <see cref="Evaluator.Evaluate(Batcher)"/>.</summary>
+    /// <exception cref="ArgumentException">The batcher's batch size exceeds the encoder's batch, or its feature count differs from the encoder's.</exception>
     public EpochReport Evaluate(Batcher batcher)
     {
         Check(batcher);
         return _evaluator.Evaluate(batcher);
     }
 
-    private void Check(Batcher batcher)
-    {
-        ArgumentNullException.ThrowIfNull(batcher);
-        if (batcher.BatchSize != Encoder.Batch) throw new ArgumentException($"The batcher's batch size {batcher.BatchSize} differs from the encoder's batch {Encoder.Batch}.", nameof(batcher));
-        if (batcher.FeatureCount != Encoder.Features) throw new ArgumentException($"The batcher's {batcher.FeatureCount} features differ from the encoder's {Encoder.Features}.", nameof(batcher));
-    }
+    private void Check(Batcher batcher) => _evaluator.Check(batcher);
 }
