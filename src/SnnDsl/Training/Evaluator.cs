@@ -60,9 +60,6 @@ public sealed class Evaluator
     /// <summary>The loss (and, through it, the decoder).</summary>
     public ILoss Loss { get; }
 
-    /// <summary>The predictions of the last batch run, <c>[batch]</c>.</summary>
-    public ReadOnlySpan<int> LastPredictions => _predictions.AsSpan(0, Runner.Batch);
-
     /// <summary>Loss and accuracy on every sample of <paramref name="batcher"/> (use one without shuffling for the same spikes every time).</summary>
     /// <exception cref="ArgumentException">The batcher's batch size exceeds the encoder's batch, or its feature count differs from the encoder's.</exception>
     public EpochReport Evaluate(Batcher batcher) => Evaluate(batcher, Span<int>.Empty);
