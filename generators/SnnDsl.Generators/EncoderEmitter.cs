@@ -194,36 +194,38 @@ internal static class EncoderEmitter
 
         // Public entry points.
         w.WriteLine("/// <summary>Encodes a held input: the same values at every step.</summary>");
-        w.WriteLine($"/// <param name=\"{x}\">The input, <c>[batch, features]</c>.</param>");
+        w.WriteLine($"/// <param name=\"{x}\">The input, <c>[batch, features]</c>: <see cref=\"Batch\"/> samples, or fewer (a short last batch; the samples' draws do not depend on the batch).</param>");
         w.WriteLine("/// <param name=\"steps\">The number of steps T.</param>");
-        w.WriteLine("/// <param name=\"spikes\">Receives the spikes, <c>[T, batch, outputs]</c>.</param>");
+        w.WriteLine("/// <param name=\"spikes\">Receives the spikes, <c>[T, batch, outputs]</c>, batch as in the input.</param>");
         w.WriteLine($"public void Encode(global::System.ReadOnlySpan<float> {x}, int steps, global::System.Span<float> spikes)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("if (steps < 0) throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"steps must not be negative.\");");
-        w.WriteLine($"if ({x}.Length != Batch * Features)");
-        w.WriteLine($"    throw new global::System.ArgumentException($\"{x} must hold [batch, features] = [{{Batch}}, {{Features}}] = {{Batch * Features}} values, but holds {{{x}.Length}}.\", nameof({x}));");
-        w.WriteLine("if (spikes.Length != (long)steps * Batch * Outputs)");
-        w.WriteLine("    throw new global::System.ArgumentException($\"spikes must hold [steps, batch, outputs] = [{steps}, {Batch}, {Outputs}] = {(long)steps * Batch * Outputs} values, but holds {spikes.Length}.\", nameof(spikes));");
-        if (plan.Requires.Count > 0) w.WriteLine($"Validate({x}, steps, series: false);");
-        w.WriteLine($"EncodeCore(steps, {x}, spikes);");
+        w.WriteLine($"int _batch = {x}.Length / Features;");
+        w.WriteLine($"if (_batch < 1 || _batch > Batch || {x}.Length != _batch * Features)");
+        w.WriteLine($"    throw new global::System.ArgumentException($\"{x} must hold [batch, features] = [{{Batch}}, {{Features}}] = {{Batch * Features}} values, or a whole number of samples below {{Batch}} (a multiple of {{Features}}), but holds {{{x}.Length}}.\", nameof({x}));");
+        w.WriteLine("if (spikes.Length != (long)steps * _batch * Outputs)");
+        w.WriteLine("    throw new global::System.ArgumentException($\"spikes must hold [steps, batch, outputs] = [{steps}, {_batch}, {Outputs}] = {(long)steps * _batch * Outputs} values, but holds {spikes.Length}.\", nameof(spikes));");
+        if (plan.Requires.Count > 0) w.WriteLine($"Validate({x}, steps, _batch, series: false);");
+        w.WriteLine($"EncodeCore(steps, _batch, {x}, spikes);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
         w.WriteLine("/// <summary>Encodes a time series, one input frame per step.</summary>");
         w.WriteLine("/// <param name=\"steps\">The number of steps T.</param>");
-        w.WriteLine($"/// <param name=\"{x}\">The input, <c>[T, batch, features]</c>.</param>");
-        w.WriteLine("/// <param name=\"spikes\">Receives the spikes, <c>[T, batch, outputs]</c>.</param>");
+        w.WriteLine($"/// <param name=\"{x}\">The input, <c>[T, batch, features]</c>: <see cref=\"Batch\"/> samples, or fewer (a short last batch).</param>");
+        w.WriteLine("/// <param name=\"spikes\">Receives the spikes, <c>[T, batch, outputs]</c>, batch as in the input.</param>");
         w.WriteLine($"public void Run(int steps, global::System.ReadOnlySpan<float> {x}, global::System.Span<float> spikes)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("if (steps < 0) throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, \"steps must not be negative.\");");
-        w.WriteLine($"if ({x}.Length != (long)steps * Batch * Features)");
-        w.WriteLine($"    throw new global::System.ArgumentException($\"{x} must hold [steps, batch, features] = [{{steps}}, {{Batch}}, {{Features}}] = {{(long)steps * Batch * Features}} values, but holds {{{x}.Length}}.\", nameof({x}));");
-        w.WriteLine("if (spikes.Length != (long)steps * Batch * Outputs)");
-        w.WriteLine("    throw new global::System.ArgumentException($\"spikes must hold [steps, batch, outputs] = [{steps}, {Batch}, {Outputs}] = {(long)steps * Batch * Outputs} values, but holds {spikes.Length}.\", nameof(spikes));");
-        if (plan.Requires.Count > 0) w.WriteLine($"Validate({x}, steps, series: true);");
-        w.WriteLine($"RunCore(steps, {x}, spikes);");
+        w.WriteLine($"int _batch = steps == 0 ? Batch : (int)global::System.Math.Min({x}.Length / ((long)steps * Features), int.MaxValue);");
+        w.WriteLine($"if (_batch < 1 || _batch > Batch || {x}.Length != (long)steps * _batch * Features)");
+        w.WriteLine($"    throw new global::System.ArgumentException($\"{x} must hold [steps, batch, features] = [{{steps}}, {{Batch}}, {{Features}}] = {{(long)steps * Batch * Features}} values, or [{{steps}}, n, {{Features}}] for n below {{Batch}} samples, but holds {{{x}.Length}}.\", nameof({x}));");
+        w.WriteLine("if (spikes.Length != (long)steps * _batch * Outputs)");
+        w.WriteLine("    throw new global::System.ArgumentException($\"spikes must hold [steps, batch, outputs] = [{steps}, {_batch}, {Outputs}] = {(long)steps * _batch * Outputs} values, but holds {spikes.Length}.\", nameof(spikes));");
+        if (plan.Requires.Count > 0) w.WriteLine($"Validate({x}, steps, _batch, series: true);");
+        w.WriteLine($"RunCore(steps, _batch, {x}, spikes);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
@@ -241,7 +243,7 @@ internal static class EncoderEmitter
     {
         var m = plan.Model;
         w.WriteLine($"// [Requires] preconditions, checked on every input element before any spike is written.");
-        w.WriteLine($"private void Validate(global::System.ReadOnlySpan<float> _x, int _steps, bool series)");
+        w.WriteLine($"private void Validate(global::System.ReadOnlySpan<float> _x, int _steps, int _batch, bool series)");
         w.WriteLine("{");
         w.Indent++;
         var names = Used(plan.Requires.Select(r => r.Condition));
@@ -251,7 +253,7 @@ internal static class EncoderEmitter
         if (names.Contains("Steps")) w.WriteLine("var Steps = (float)_steps;");
         var used = Used(plan.Requires.Select(r => r.Condition));
         foreach (var l in plan.Literals.Where(l => used.Contains(l.Name))) w.WriteLine($"var {l.Name} = {Emitter.FloatLiteral(l.Value)};");
-        w.WriteLine("int _perFrame = Batch * Features;");
+        w.WriteLine("int _perFrame = _batch * Features;");
         w.WriteLine("for (int _k = 0; _k < _x.Length; _k++)");
         w.WriteLine("{");
         w.Indent++;
@@ -292,11 +294,11 @@ internal static class EncoderEmitter
         w.WriteLine(series
             ? "// Time-series input: the input is read at every step."
             : "// Held input: each element is read once and what depends only on it is computed before the time loop.");
-        w.WriteLine($"private void {name}(int _steps, global::System.ReadOnlySpan<float> _x, global::System.Span<float> _spikes)");
+        w.WriteLine($"private void {name}(int _steps, int _batch, global::System.ReadOnlySpan<float> _x, global::System.Span<float> _spikes)");
         w.WriteLine("{");
         w.Indent++;
-        w.WriteLine("int _n = Batch * Outputs;");
-        if (series) w.WriteLine("int _perFrame = Batch * Features;");
+        w.WriteLine("int _n = _batch * Outputs;");
+        if (series) w.WriteLine("int _perFrame = _batch * Features;");
         w.WriteLine("int _i = 0;");
         if (m.Uniforms.Count > 0) w.WriteLine("ulong _elem0 = (ulong)(FirstSample * Outputs);");
         for (int k = 0; k < m.Uniforms.Count; k++)

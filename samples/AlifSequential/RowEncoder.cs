@@ -34,11 +34,13 @@ internal sealed class RowEncoder : ISpikeEncoder
     public void Encode(ReadOnlySpan<float> input, int steps, Span<float> spikes)
     {
         if (steps != _rows) throw new ArgumentException($"Row-per-step input has {_rows} steps, not {steps}.", nameof(steps));
-        int columns = _inner.Features, batch = Batch;
+        int columns = _inner.Features, batch = input.Length / Features; // a short last batch has fewer samples
+        if (batch < 1 || batch > Batch || input.Length != batch * Features)
+            throw new ArgumentException($"Expected [batch, rows * columns] with batch from 1 to {Batch} and {Features} values per sample, got {input.Length} values.", nameof(input));
         for (int b = 0; b < batch; b++)
             for (int t = 0; t < _rows; t++)
                 input.Slice((b * _rows + t) * columns, columns).CopyTo(_series.AsSpan((t * batch + b) * columns, columns));
-        _inner.Run(_rows, _series, spikes);
+        _inner.Run(_rows, _series.AsSpan(0, _rows * batch * columns), spikes);
     }
 
     public void Run(int steps, ReadOnlySpan<float> input, Span<float> spikes) => _inner.Run(steps, input, spikes);

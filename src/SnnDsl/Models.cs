@@ -46,7 +46,7 @@ public interface ISpikingLayer
 /// </summary>
 public interface ISpikeEncoder
 {
-    /// <summary>Samples per call.</summary>
+    /// <summary>The most samples per call (a call may pass fewer: the short last batch of an epoch).</summary>
     int Batch { get; }
 
     /// <summary>Input values per sample.</summary>
@@ -61,9 +61,14 @@ public interface ISpikeEncoder
     /// <summary>The global index of the batch's first sample: draws depend on it, so a sample gets the same spikes in any batch split.</summary>
     long FirstSample { get; set; }
 
-    /// <summary>Encodes a held input <c>[batch, features]</c> into <paramref name="spikes"/> <c>[steps, batch, outputs]</c>.</summary>
+    /// <summary>
+    /// Encodes a held input <c>[batch, features]</c> into <paramref name="spikes"/> <c>[steps, batch, outputs]</c>, where batch is
+    /// from 1 to <see cref="Batch"/> (read from the input's length): a sample gets the same spikes in a short batch as in a full one
+    /// at the same global index. <see cref="SnnDsl.Training.Trainer"/> and <see cref="SnnDsl.Training.Evaluator"/> pass the short
+    /// last batch of an epoch as it is, so an implementation must accept it.
+    /// </summary>
     void Encode(ReadOnlySpan<float> input, int steps, Span<float> spikes);
 
-    /// <summary>Encodes a time series <c>[steps, batch, features]</c> into <paramref name="spikes"/> <c>[steps, batch, outputs]</c>.</summary>
+    /// <summary>Encodes a time series <c>[steps, batch, features]</c> into <paramref name="spikes"/> <c>[steps, batch, outputs]</c>, batch from 1 to <see cref="Batch"/>.</summary>
     void Run(int steps, ReadOnlySpan<float> input, Span<float> spikes);
 }

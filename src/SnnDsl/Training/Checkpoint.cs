@@ -46,8 +46,8 @@ namespace SnnDsl.Training;
 public static class Checkpoint
 {
     private const int CurrentVersion = 2;
-    private const int MaxNameBytes = 4096;
-    private const int MaxRank = 32;
+    internal const int MaxNameBytes = 4096;
+    internal const int MaxRank = 32;
     private static ReadOnlySpan<byte> Magic => "SNNW"u8;
 
     /// <summary>Writes <paramref name="weights"/> to <paramref name="stream"/> (format version 2).</summary>
@@ -101,6 +101,16 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        SaveAtomically(path, s => Save(weights, s), wrap);
+    }
+
+    /// <summary>
+    /// Writes a file atomically: <paramref name="write"/> writes to a temporary file in the same folder (through the stream
+    /// <paramref name="wrap"/> makes of it), which is flushed to disk and renamed over <paramref name="path"/>; on failure
+    /// the temporary file is deleted and a previous file at <paramref name="path"/> is left as it was.
+    /// </summary>
+    internal static void SaveAtomically(string path, Action<Stream> write, Func<Stream, Stream> wrap)
+    {
         string full = Path.GetFullPath(path);
         string temp = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
@@ -108,7 +118,7 @@ public static class Checkpoint
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 Stream s = wrap(file);
-                Save(weights, s);
+                write(s);
                 s.Flush();
                 file.Flush(flushToDisk: true);
             }
@@ -238,20 +248,20 @@ public static class Checkpoint
         for (int k = 0; k < count; k++) staged[k].CopyTo(parameters[k].Value, 0);
     }
 
-    private static int[] AsArray(IReadOnlyList<int> list)
+    internal static int[] AsArray(IReadOnlyList<int> list)
     {
         var a = new int[list.Count];
         for (int i = 0; i < a.Length; i++) a[i] = list[i];
         return a;
     }
 
-    private static void WriteInt(Stream s, Crc32? crc, int value, Span<byte> word)
+    internal static void WriteInt(Stream s, Crc32? crc, int value, Span<byte> word)
     {
         BinaryPrimitives.WriteInt32LittleEndian(word, value);
         Write(s, crc, word);
     }
 
-    private static void Write(Stream s, Crc32? crc, ReadOnlySpan<byte> bytes)
+    internal static void Write(Stream s, Crc32? crc, ReadOnlySpan<byte> bytes)
     {
         s.Write(bytes);
         crc?.Append(bytes);
@@ -272,7 +282,7 @@ public static class Checkpoint
     }
 
     /// <summary>Reads a checkpoint, adding what it reads to a CRC and naming the source and current parameter in errors.</summary>
-    private sealed class Reader(Stream stream, string source)
+    internal sealed class Reader(Stream stream, string source)
     {
         /// <summary>The CRC of the bytes read since its last reset.</summary>
         public Crc32 Crc { get; } = new();

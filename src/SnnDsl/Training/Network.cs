@@ -179,10 +179,21 @@ public sealed class NetworkWeights
 }
 
 /// <summary>Options of a <see cref="NetworkRunner"/>.</summary>
-/// <param name="Threads">Worker threads (1 runs on the calling thread).</param>
+/// <param name="Threads">
+/// Worker threads (1 runs on the calling thread); 0, the default, means the machine's core count
+/// (<see cref="Environment.ProcessorCount"/>), resolved when the options are made. The runner uses at most one per chunk.
+/// </param>
 /// <param name="ChunkSize">Samples per chunk: the unit of parallel work and of gradient reduction. Results depend on it, never on <paramref name="Threads"/>.</param>
 /// <param name="CheckFinite">Check every layer's output and gradient for NaN and infinity and stop with a <see cref="NonFiniteException"/>.</param>
-public sealed record RunnerOptions(int Threads = 1, int ChunkSize = 16, bool CheckFinite = true);
+public sealed record RunnerOptions(int Threads = 0, int ChunkSize = 16, bool CheckFinite = true)
+{
+    private readonly int _threads = ResolveThreads(Threads);
+
+    /// <summary>Worker threads: the value given, or <see cref="Environment.ProcessorCount"/> for 0 (the default). A negative value is kept and rejected by the runner.</summary>
+    public int Threads { get => _threads; init => _threads = ResolveThreads(value); }
+
+    private static int ResolveThreads(int threads) => threads == 0 ? Environment.ProcessorCount : threads;
+}
 
 /// <summary>Which pass found a non-finite value.</summary>
 public enum Pass

@@ -66,7 +66,7 @@ public sealed class NetworkRunner : IDisposable
     private int _batch;
     private bool _train;
     private ILoss? _loss;
-    private float[]? _record;
+    private float[]? _record, _recordMembrane;
     private int _recordLayer = -1;
 
     internal NetworkRunner(Network network, NetworkWeights weights, int steps, int maxBatch, RunnerOptions options)
@@ -238,17 +238,47 @@ public sealed class NetworkRunner : IDisposable
     /// <exception cref="InvalidOperationException">Another call on this runner is running (see the thread-safety remarks).</exception>
     public void Forward(ReadOnlySpan<float> input, int batch, int layer, float[] activations)
     {
-        using var _ = _guard.Enter(nameof(Forward));
         ArgumentNullException.ThrowIfNull(activations);
+        Forward(input, batch, layer, activations, null);
+    }
+
+    /// <summary>
+    /// Forward pass only, also recording layer <paramref name="layer"/>: its output (a neuron layer's spikes) into
+    /// <paramref name="activations"/> and, for a neuron or recurrent layer, its first state before the reset
+    /// (the membrane, as <see cref="OutputMembrane"/> gives it for the last layer) into <paramref name="membrane"/>;
+    /// both <c>[T, batch, width]</c> where width is <c>Network.Width(layer + 1)</c>, and either may be null (not recorded).
+    /// The network's <see cref="Output"/> is filled as by <see cref="Forward(ReadOnlySpan{float}, int)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layer"/> is not a layer index, or <paramref name="batch"/> is not 1 to <see cref="MaxBatch"/>.</exception>
+    /// <exception cref="ArgumentException">A buffer has another length than <c>[T, batch, width]</c>, both are null, or <paramref name="membrane"/> is asked of a dense layer (it has no state).</exception>
+    /// <exception cref="InvalidOperationException">Another call on this runner is running (see the thread-safety remarks).</exception>
+    public void Forward(ReadOnlySpan<float> input, int batch, int layer, float[]? activations, float[]? membrane)
+    {
+        using var _ = _guard.Enter(nameof(Forward));
         ArgumentOutOfRangeException.ThrowIfNegative(layer);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, _layers);
+        if (activations is null && membrane is null) throw new ArgumentException("Pass activations, membrane or both to record; to record nothing call Forward(input, batch).", nameof(activations));
         int width = _net.Width(layer + 1);
-        if (activations.Length != (long)Steps * batch * width)
+        if (activations is not null && activations.Length != (long)Steps * batch * width)
         {
             throw new ArgumentException($"Expected activations of shape [steps, batch, width] = [{Steps}, {batch}, {width}].", nameof(activations));
         }
 
+        if (membrane is not null)
+        {
+            if (_net.Layers[layer] is not (NeuronSpec or RecurrentSpec))
+            {
+                throw new ArgumentException($"Layer {layer} ({_net.Describe(layer)}) is a dense layer and has no membrane; record a neuron or recurrent layer's membrane.", nameof(membrane));
+            }
+
+            if (membrane.Length != (long)Steps * batch * width)
+            {
+                throw new ArgumentException($"Expected membrane of shape [steps, batch, width] = [{Steps}, {batch}, {width}].", nameof(membrane));
+            }
+        }
+
         _record = activations;
+        _recordMembrane = membrane;
         _recordLayer = layer;
         try
         {
@@ -257,6 +287,7 @@ public sealed class NetworkRunner : IDisposable
         finally
         {
             _record = null;
+            _recordMembrane = null;
             _recordLayer = -1;
         }
     }
@@ -578,6 +609,16 @@ public sealed class NetworkRunner : IDisposable
             {
                 int width = net.Width(r._recordLayer + 1);
                 for (int t = 0; t < steps; t++) _act[r._recordLayer].AsSpan(t * cs * width, valid * width).CopyTo(record.AsSpan((t * batch + first) * width));
+            }
+
+            if (r._recordMembrane is float[] recordMembrane)
+            {
+                int l = r._recordLayer, width = net.Width(l + 1);
+                for (int t = 0; t < steps; t++)
+                {
+                    ReadOnlySpan<float> pre = _recurrent[l] is Recurrence rl ? rl.Tapes[t].PreState(0, 0) : _tapes[l]!.PreState(t, 0);
+                    pre.Slice(0, valid * width).CopyTo(recordMembrane.AsSpan((t * batch + first) * width));
+                }
             }
 
             ILoss? loss = r._loss;

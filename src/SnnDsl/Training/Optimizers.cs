@@ -83,8 +83,14 @@ public sealed class Adam : IOptimizer
     /// <summary>L2 penalty added to the gradient.</summary>
     public float WeightDecay { get; }
 
-    /// <summary>Steps taken so far.</summary>
-    public int StepCount { get; private set; }
+    /// <summary>Steps taken so far (the bias corrections depend on it; <see cref="OptimizerCheckpoint"/> saves and restores it).</summary>
+    public int StepCount { get; internal set; }
+
+    /// <summary>The first moments m, one array per parameter (for <see cref="OptimizerCheckpoint"/>).</summary>
+    internal float[][] FirstMoments => _m;
+
+    /// <summary>The second moments v, one array per parameter (for <see cref="OptimizerCheckpoint"/>).</summary>
+    internal float[][] SecondMoments => _v;
 
     /// <inheritdoc/>
     public void Step()
@@ -201,8 +207,11 @@ public sealed class Sgd : IOptimizer
     /// <summary>Nesterov momentum.</summary>
     public bool Nesterov { get; }
 
-    /// <summary>Steps taken so far.</summary>
-    public int StepCount { get; private set; }
+    /// <summary>Steps taken so far (the first step initialises the momentum buffers; <see cref="OptimizerCheckpoint"/> saves and restores it).</summary>
+    public int StepCount { get; internal set; }
+
+    /// <summary>The momentum buffers, one array per parameter (empty arrays without momentum), for <see cref="OptimizerCheckpoint"/>.</summary>
+    internal float[][] MomentumBuffers => _buffers;
 
     /// <inheritdoc/>
     public void Step()

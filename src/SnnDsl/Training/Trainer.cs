@@ -31,15 +31,14 @@ public readonly record struct EpochReport(double Loss, double Accuracy, int Samp
 /// The encoder's draws depend on its seed and <see cref="ISpikeEncoder.FirstSample"/>; the trainer
 /// sets FirstSample to <c>epoch * count + batchIndex * batchSize</c> for training (fresh spikes every
 /// epoch) and to <c>batchIndex * batchSize</c> for evaluation (the same spikes every time). A short
-/// last batch is zero-padded to the encoder's batch; the padded samples are ignored.
+/// last batch is encoded and run as it is (no padding: the encoder must accept fewer samples than its
+/// batch, see <see cref="ISpikeEncoder.Encode"/>).
 /// </remarks>
 public sealed class Trainer
 {
-    private readonly float[] _features, _spikes;
-    private readonly int[] _predictions;
-    private readonly int _classes;
+    private readonly Evaluator _evaluator;
 
-    /// <summary>Creates a trainer. The encoder's batch must be the batcher's batch size, and its outputs the network's inputs.</summary>
+    /// <summary>Creates a trainer. The encoder's batch must be at least the batcher's batch size, and its outputs the network's inputs.</summary>
     /// <exception cref="ArgumentException">The encoder's batch exceeds the runner's, or its outputs per sample differ from the network's inputs.</exception>
     /// <param name="runner">Runs the network (its weights are the ones trained).</param>
     /// <param name="encoder">Turns a batch of features into spikes <c>[T, batch, outputs]</c>.</param>
@@ -53,17 +52,7 @@ public sealed class Trainer
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         MaxGradientNorm = maxGradientNorm;
-        if (encoder.Batch > runner.MaxBatch) throw new ArgumentException($"The encoder's batch {encoder.Batch} exceeds the runner's {runner.MaxBatch}.", nameof(encoder));
-        if (encoder.Outputs != runner.Network.Inputs)
-        {
-            // The spikes [T, batch, outputs] are read as [T, rows, inputs]: a multiple would pass as more rows and train on scrambled samples.
-            throw new ArgumentException($"The encoder ({encoder.GetType().Name}) emits {encoder.Outputs} channels per sample, but the network takes {runner.Network.Inputs} inputs; they must be equal.", nameof(encoder));
-        }
-
-        _classes = runner.NetworkOutputs;
-        _features = new float[encoder.Batch * encoder.Features];
-        _spikes = new float[runner.Steps * encoder.Batch * encoder.Outputs];
-        _predictions = new int[encoder.Batch];
+        _evaluator = new Evaluator(runner, encoder, loss); // checks the encoder against the runner
     }
 
     /// <summary>The network runner.</summary>
@@ -75,6 +64,9 @@ public sealed class Trainer
     /// <summary>The loss.</summary>
     public ILoss Loss { get; }
 
+    /// <summary>Evaluation and prediction through the same encoder, runner and loss, without the optimizer.</summary>
+    public Evaluator Evaluator => _evaluator;
+
     /// <summary>The optimizer.</summary>
     public IOptimizer Optimizer { get; }
 
@@ -82,6 +74,7 @@ public sealed class Trainer
     public float MaxGradientNorm { get; set; }
 
     /// <summary>Trains one epoch; <paramref name="onBatch"/> is called after every batch (e.g. to draw a progress bar).</summary>
+    /// <exception cref="ArgumentException">The batcher's batch size exceeds the encoder's batch, or its feature count differs from the encoder's.</exception>
     public EpochReport TrainEpoch(Batcher batcher, int epoch, Action<BatchReport>? onBatch = null)
     {
         Check(batcher);
@@ -91,13 +84,12 @@ public sealed class Trainer
         foreach (Batch batch in batcher.Epoch(epoch))
         {
             long t0 = Stopwatch.GetTimestamp();
-            Encoder.FirstSample = (long)epoch * batcher.Count + (long)batch.Index * batcher.BatchSize;
-            Encode(batch.Features);
+            ReadOnlySpan<float> spikes = _evaluator.Encode(batch.Features, (long)epoch * batcher.Count + (long)batch.Index * batcher.BatchSize);
             Runner.Weights.ZeroGrad(); // every parameter, so a frozen one (left out of the optimizer) does not pile up gradients
-            double loss = Runner.TrainStep(_spikes, batch.Labels, Loss);
+            double loss = Runner.TrainStep(spikes, batch.Labels, Loss);
             double norm = GradientClipping.ClipGlobalNorm(Optimizer.Parameters, MaxGradientNorm > 0 ? MaxGradientNorm : float.PositiveInfinity);
             Optimizer.Step();
-            int right = Correct(batch.Labels);
+            int right = _evaluator.Correct(batch.Labels);
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             lossSum += loss * batch.Size;
             correct += right;
@@ -109,50 +101,13 @@ public sealed class Trainer
         return new EpochReport(lossSum / Math.Max(samples, 1), (double)correct / Math.Max(samples, 1), samples, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
-    /// <summary>Loss and accuracy on every sample of <paramref name="batcher"/> (use one without shuffling), without training.</summary>
+    /// <summary>Loss and accuracy on every sample of <paramref name="batcher"/> (use one without shuffling), without training: <see cref="Evaluator.Evaluate(Batcher)"/>.</summary>
+    /// <exception cref="ArgumentException">The batcher's batch size exceeds the encoder's batch, or its feature count differs from the encoder's.</exception>
     public EpochReport Evaluate(Batcher batcher)
     {
         Check(batcher);
-        long start = Stopwatch.GetTimestamp();
-        double lossSum = 0;
-        int correct = 0, samples = 0;
-        foreach (Batch batch in batcher.Epoch(0))
-        {
-            Encoder.FirstSample = (long)batch.Index * batcher.BatchSize;
-            Encode(batch.Features);
-            lossSum += Runner.Evaluate(_spikes, batch.Labels, Loss) * batch.Size;
-            correct += Correct(batch.Labels);
-            samples += batch.Size;
-        }
-
-        return new EpochReport(lossSum / Math.Max(samples, 1), (double)correct / Math.Max(samples, 1), samples, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return _evaluator.Evaluate(batcher);
     }
 
-    private void Check(Batcher batcher)
-    {
-        ArgumentNullException.ThrowIfNull(batcher);
-        if (batcher.BatchSize != Encoder.Batch) throw new ArgumentException($"The batcher's batch size {batcher.BatchSize} differs from the encoder's batch {Encoder.Batch}.", nameof(batcher));
-        if (batcher.FeatureCount != Encoder.Features) throw new ArgumentException($"The batcher's {batcher.FeatureCount} features differ from the encoder's {Encoder.Features}.", nameof(batcher));
-    }
-
-    private void Encode(ReadOnlySpan<float> features)
-    {
-        features.CopyTo(_features);
-        _features.AsSpan(features.Length).Clear();
-        Encoder.Encode(_features, Runner.Steps, _spikes);
-    }
-
-    private int Correct(ReadOnlySpan<int> labels)
-    {
-        int n = labels.Length;
-        Span<int> predictions = _predictions.AsSpan(0, n);
-        Loss.Predict(Runner.OutputFor(Loss), Runner.Steps, n, _classes, predictions);
-        int right = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (predictions[i] == labels[i]) right++;
-        }
-
-        return right;
-    }
+    private void Check(Batcher batcher) => _evaluator.Check(batcher);
 }

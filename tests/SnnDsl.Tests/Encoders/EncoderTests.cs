@@ -266,6 +266,56 @@ public class EncoderTests
         }
     }
 
+    [Fact]
+    public void A_batch_smaller_than_the_encoders_gets_the_spikes_of_those_samples_in_a_full_batch()
+    {
+        // The last batch of an epoch: 3 of 8 samples, at global index 5 (FirstSample), held and as a time series.
+        const int batch = 8, features = 13, steps = 7, n = 3, first = 5;
+        var rnd = new Random(9);
+        var x = Enumerable.Range(0, batch * features).Select(_ => (float)rnd.NextDouble()).ToArray();
+        var series = Enumerable.Range(0, steps * batch * features).Select(_ => (float)rnd.NextDouble()).ToArray();
+        foreach (ISpikeEncoder enc in new ISpikeEncoder[] { new Rate().CreateLayer(batch, features, seed: 3), new Population(Neurons: 3f).CreateLayer(batch, features, seed: 3) })
+        {
+            int o = enc.Outputs;
+            var whole = Encode(enc, x, steps);
+            var wholeSeries = RunSeries(enc, series, steps);
+
+            enc.FirstSample = first;
+            var part = new float[steps * n * o];
+            enc.Encode(x.AsSpan(first * features, n * features), steps, part);
+            var partSeries = new float[steps * n * o];
+            var sub = new float[steps * n * features];
+            for (int t = 0; t < steps; t++) series.AsSpan((t * batch + first) * features, n * features).CopyTo(sub.AsSpan(t * n * features));
+            enc.Run(steps, sub, partSeries);
+            enc.FirstSample = 0;
+
+            for (int t = 0; t < steps; t++)
+            {
+                Assert.Equal(whole.AsSpan((t * batch + first) * o, n * o).ToArray(), part.AsSpan(t * n * o, n * o).ToArray());
+                Assert.Equal(wholeSeries.AsSpan((t * batch + first) * o, n * o).ToArray(), partSeries.AsSpan(t * n * o, n * o).ToArray());
+            }
+
+            Assert.Contains(part, v => v != 0f);
+            Assert.Contains(part, v => v == 0f);
+        }
+    }
+
+    [Fact]
+    public void A_stateful_encoder_runs_a_partial_batch_like_a_full_one()
+    {
+        const int batch = 5, features = 4, steps = 6, n = 2;
+        var rnd = new Random(2);
+        var series = Enumerable.Range(0, steps * batch * features).Select(_ => (float)rnd.NextDouble()).ToArray();
+        var enc = new Delta(Threshold: 0.2f).CreateLayer(batch, features);
+        var whole = RunSeries(enc, series, steps);
+        var sub = new float[steps * n * features];
+        for (int t = 0; t < steps; t++) series.AsSpan(t * batch * features, n * features).CopyTo(sub.AsSpan(t * n * features));
+        var part = new float[steps * n * features];
+        enc.Run(steps, sub, part);
+        for (int t = 0; t < steps; t++) Assert.Equal(whole.AsSpan(t * batch * features, n * features).ToArray(), part.AsSpan(t * n * features, n * features).ToArray());
+        Assert.Contains(part, v => v != 0f);
+    }
+
     // ------------------------------------------------------------------ population and direct
 
     [Fact]

@@ -99,11 +99,26 @@ public class ConcurrencyTests
     }
 
     [Fact]
+    public void The_default_thread_count_is_the_core_count()
+    {
+        Assert.Equal(Environment.ProcessorCount, new RunnerOptions().Threads);
+        Assert.Equal(Environment.ProcessorCount, new RunnerOptions(Threads: 0).Threads);
+        Assert.Equal(Environment.ProcessorCount, (new RunnerOptions(Threads: 3) with { Threads = 0 }).Threads);
+        Assert.Equal(3, new RunnerOptions(Threads: 3).Threads);
+        Network net = Sequential(Dense(I, 3));
+        NetworkWeights w = net.Initialize(1);
+        using NetworkRunner runner = net.CreateRunner(w, T, 64, new RunnerOptions(ChunkSize: 1)); // 64 chunks: at most one thread per chunk
+        Assert.Equal(Math.Min(Environment.ProcessorCount, 64), runner.Threads);
+        using NetworkRunner runnerDefault = net.CreateRunner(w, T, 64); // no options at all
+        Assert.Equal(Math.Min(Environment.ProcessorCount, runnerDefault.Chunks), runnerDefault.Threads);
+    }
+
+    [Fact]
     public void Threads_below_one_name_the_option_or_the_property()
     {
         Network net = Sequential(Dense(I, 3));
         NetworkWeights w = net.Initialize(1);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => net.CreateRunner(w, T, B, new RunnerOptions(Threads: 0)));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => net.CreateRunner(w, T, B, new RunnerOptions(Threads: -1)));
         Assert.Equal("options.Threads", e.ParamName);
         using NetworkRunner runner = net.CreateRunner(w, T, B, new RunnerOptions());
         Assert.Equal("Threads", Assert.Throws<ArgumentOutOfRangeException>(() => runner.Threads = -1).ParamName);

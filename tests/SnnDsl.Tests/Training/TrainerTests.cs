@@ -79,6 +79,32 @@ public class TrainerTests
         Assert.Equal(results[0], results[2]);
     }
 
+    [Fact]
+    public void Trains_with_batches_smaller_than_the_encoders_as_with_an_encoder_of_that_batch()
+    {
+        // Batches of 7 (the last of 100 holds 2) through an encoder of batch 8 and through one of batch 7: same spikes, same weights.
+        (float[] x, int[] y) = Data(100, 1);
+        var results = new List<float[]>();
+        foreach (int encoderBatch in new[] { 8, 7 })
+        {
+            Network net = Sequential(Dense(Features, 12), NeuronLayer("TestLif", (b, n) => new TestLif(b, n)),
+                                     Dense(12, Classes), NeuronLayer("TestLif", (b, n) => new TestLif(b, n)));
+            NetworkWeights w = net.Initialize(5);
+            using NetworkRunner runner = net.CreateRunner(w, Steps, 8, new RunnerOptions(Threads: 2, ChunkSize: 4));
+            var trainer = new Trainer(runner, new Rate().CreateLayer(encoderBatch, Features, 42), new CrossEntropyCountLoss(), new Adam(w.Parameters, 1e-2f));
+            var train = new Batcher(x, y, Features, 7, seed: 3);
+            EpochReport report = trainer.TrainEpoch(train, 0);
+            Assert.Equal(100, report.Samples);
+            Assert.Equal(2, runner.Batch);
+            var all = new List<float>();
+            foreach (Parameter p in w.Parameters) all.AddRange(p.Value);
+            results.Add(all.ToArray());
+        }
+
+        Assert.Equal(results[0], results[1]);
+        Assert.NotEqual(EvaluatorTests.Net().Initialize(5).Parameters[0].Value, results[0].AsSpan(0, Features * 12).ToArray()); // it trained
+    }
+
     [Theory]
     [InlineData(2)] // 16 channels for a network of 8 inputs: a multiple, which used to train on scrambled rows
     [InlineData(3)] // 24 channels
