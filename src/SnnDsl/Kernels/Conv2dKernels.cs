@@ -18,7 +18,9 @@ namespace SnnDsl.Kernels;
 /// from +0, in increasing reduction index <c>k = (c kH + ky) kW + kx</c> (the <see cref="Gemm"/> chain of fused multiply-adds),
 /// and the bias is added last. On inputs that are all 0 or 1, every product is exactly the weight or a zero, so this
 /// chain is the same sequence of roundings as the event-driven <see cref="ForwardSpikes"/>, which adds the weight of each
-/// spike in that order: the two paths give the same bits for finite weights and biases.
+/// spike in that order: the two paths give the same bits for finite weights and biases (an infinite weight times a
+/// zero input is NaN on the analog path and skipped on the event path). This rests on <see cref="Gemm"/>'s contract
+/// (each element of C summed from +0 in increasing k, whatever the blocking or the vector width), and a test pins it.
 /// </para>
 /// <para>
 /// No method allocates: the caller passes a workspace of <see cref="WorkspaceLength"/> floats (allocate it once per
@@ -104,7 +106,8 @@ public static class Conv2dKernels
     /// <param name="weight">At least <c>WeightLength</c> floats.</param>
     /// <param name="bias">Empty for no bias, else at least <c>C_out</c> floats.</param>
     /// <param name="output">At least <c>frames OutputFrameLength</c> floats; overwritten.</param>
-    /// <exception cref="ArgumentException">A span is too short, or an input element is neither 0 nor 1 (its index is named; use <see cref="Forward"/> for analog input).</exception>
+    /// <exception cref="ArgumentException">A span is too short, or an input element is neither 0 nor 1 (its index is named; use <see cref="Forward"/> for analog input).
+    /// The value check happens during the scan, so after this exception <paramref name="output"/> holds partial sums.</exception>
     public static void ForwardSpikes(in Conv2dGeometry geometry, int frames, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output)
     {
