@@ -309,8 +309,9 @@ public static class Conv2dKernels
                     {
                         Span<float> line = dst.Slice(oy * ow, ow);
                         line.Slice(0, oxLo).Clear();
+                        // srcRow + oxLo may lie past the frame when the tap is in the right padding for every column (oxLo == oxHi).
                         int srcRow = c * h * w + (oy * sh + offY) * w + offX;
-                        if (sw == 1)
+                        if (sw == 1 && oxHi > oxLo)
                         {
                             x.Slice(srcRow + oxLo, oxHi - oxLo).CopyTo(line.Slice(oxLo, oxHi - oxLo));
                         }

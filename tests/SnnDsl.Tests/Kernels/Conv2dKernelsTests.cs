@@ -27,6 +27,7 @@ public class Conv2dKernelsTests
         [16, 16, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 2, 1],  // packed tiles per group
         [2, 3, 1, 17, 1, 4, 1, 2, 0, 2, 1, 2, 1, 2],   // 1-D shaped
         [1, 2, 4, 4, 2, 2, 1, 1, 3, 3, 1, 1, 1, 1],    // padding wider than the kernel: border outputs see only padding
+        [1, 2, 3, 2, 1, 3, 1, 1, 0, 3, 1, 3, 1, 1],    // a dilated tap entirely right of the input (offset 3 > W = 2) on every row
     ];
 
     private static Conv2dGeometry Make(object[] a) => new((int)a[0], (int)a[1], (int)a[2], (int)a[3], (int)a[4], (int)a[5],
