@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 
 namespace SnnDsl.Kernels;
 
@@ -17,7 +18,7 @@ namespace SnnDsl.Kernels;
 /// Order of accumulation (both forward paths): for each output element the products are added one at a time, starting
 /// from +0, in increasing reduction index <c>k = (c kH + ky) kW + kx</c> (the <see cref="Gemm"/> chain of fused multiply-adds),
 /// and the bias is added last. On inputs that are all 0 or 1, every product is exactly the weight or a zero, so this
-/// chain is the same sequence of roundings as the event-driven <see cref="ForwardSpikes"/>, which adds the weight of each
+/// chain is the same sequence of roundings as the event-driven <see cref="ForwardSpikes(in Conv2dGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>, which adds the weight of each
 /// spike in that order: the two paths give the same bits for finite weights and biases (an infinite weight times a
 /// zero input is NaN on the analog path and skipped on the event path). This rests on <see cref="Gemm"/>'s contract
 /// (each element of C summed from +0 in increasing k, whatever the blocking or the vector width), and a test pins it.
@@ -109,7 +110,29 @@ public static class Conv2dKernels
     /// <exception cref="ArgumentException">A span is too short, or an input element is neither 0 nor 1 (its index is named; use <see cref="Forward"/> for analog input).
     /// The value check happens during the scan, so after this exception <paramref name="output"/> holds partial sums.</exception>
     public static void ForwardSpikes(in Conv2dGeometry geometry, int frames, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output) =>
+        ScatterSpikes(geometry, frames, input, weight, bias, output);
+
+    /// <summary>
+    /// <see cref="ForwardSpikes(in Conv2dGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    /// for spikes stored as bytes (0 or 1, one per input element, same layout): the same additions in the same order,
+    /// so the same bits as the float overload and as <see cref="Forward"/> on the same spikes.
+    /// </summary>
+    /// <param name="geometry">The shape.</param>
+    /// <param name="frames">Frames in the batch, at least 0.</param>
+    /// <param name="input">At least <c>frames InputFrameLength</c> bytes, each 0 or 1.</param>
+    /// <param name="weight">At least <c>WeightLength</c> floats.</param>
+    /// <param name="bias">Empty for no bias, else at least <c>C_out</c> floats.</param>
+    /// <param name="output">At least <c>frames OutputFrameLength</c> floats; overwritten.</param>
+    /// <exception cref="ArgumentException">A span is too short, or an input byte is neither 0 nor 1 (its index is named);
+    /// <paramref name="output"/> then holds partial sums.</exception>
+    public static void ForwardSpikes(in Conv2dGeometry geometry, int frames, ReadOnlySpan<byte> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output) =>
+        ScatterSpikes(geometry, frames, input, weight, bias, output);
+
+    private static void ScatterSpikes<T>(in Conv2dGeometry geometry, int frames, ReadOnlySpan<T> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output)
+        where T : unmanaged, INumberBase<T>
     {
         ThrowIfInvalid(geometry);
         Conv2dGeometry g = geometry;
@@ -125,7 +148,7 @@ public static class Conv2dKernels
         int tapsPerChannel = kh * kw, weightPerOutput = g.ColumnRows;
         for (int n = 0; n < frames; n++)
         {
-            ReadOnlySpan<float> x = input.Slice(n * g.InputFrameLength, g.InputFrameLength);
+            ReadOnlySpan<T> x = input.Slice(n * g.InputFrameLength, g.InputFrameLength);
             Span<float> y = output.Slice(n * g.OutputFrameLength, g.OutputFrameLength);
             y.Clear();
             for (int ci = 0; ci < g.InChannels; ci++)
@@ -136,9 +159,9 @@ public static class Conv2dKernels
                 {
                     for (int ix = 0; ix < w; ix++)
                     {
-                        float v = x[inBase + iy * w + ix];
-                        if (v == 0f) continue;
-                        if (v != 1f) throw NotASpike(v, n * g.InputFrameLength + inBase + iy * w + ix);
+                        T v = x[inBase + iy * w + ix];
+                        if (T.IsZero(v)) continue;
+                        if (v != T.One) throw NotASpike(v, n * g.InputFrameLength + inBase + iy * w + ix);
 
                         // Taps (ky, kx) with iy = oy sH - pH + ky dH for an integer oy in [0, OH), and the same across.
                         for (int ky = 0; ky < kh; ky++)
@@ -422,6 +445,6 @@ public static class Conv2dKernels
         }
     }
 
-    private static ArgumentException NotASpike(float value, int index) =>
+    private static ArgumentException NotASpike<T>(T value, int index) where T : INumberBase<T> =>
         new($"input[{index}] = {value}: the event-driven path takes spikes, each element 0 or 1; use Conv2dKernels.Forward for analog input.", "input");
 }

@@ -121,6 +121,9 @@ public class Conv2dKernelsTests
                 }
 
                 Assert.True(float.IsNaN(events[analog.Length]), "wrote past the output");
+                var fromBytes = new float[analog.Length];
+                Conv2dKernels.ForwardSpikes(g, frames, x.Select(v => (byte)v).ToArray(), wt, bias, fromBytes);
+                Assert.True(analog.AsSpan().SequenceEqual(fromBytes), $"density {density}, bias {bias is not null}: byte spikes differ from the analog path");
                 if (density > 0.5) Assert.Contains(analog, v => v != 0f);
             }
         }
@@ -135,6 +138,9 @@ public class Conv2dKernelsTests
         Assert.Equal("input", ex.ParamName);
         Assert.Contains("input[2] = 0.5", ex.Message);
         Assert.Contains("Forward", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => Conv2dKernels.ForwardSpikes(g, 1, new byte[] { 1, 0, 0, 2 }, [1], default, y));
+        Assert.Equal("input", ex.ParamName);
+        Assert.Contains("input[3] = 2", ex.Message);
     }
 
     [Theory]
@@ -208,6 +214,7 @@ public class Conv2dKernelsTests
         var g = new Conv2dGeometry(16, 9, 9, 9, 3, 3, paddingHeight: 1, paddingWidth: 1, groups: 1);
         const int frames = 3;
         float[] x = Spikes(frames * g.InputFrameLength, 31, 0.3), wt = Random(g.WeightLength, 32), b = Random(g.OutChannels, 33);
+        byte[] bytes = x.Select(v => (byte)v).ToArray();
         var y = new float[frames * g.OutputFrameLength];
         var ws = new float[Conv2dKernels.WorkspaceLength(g)];
         var dx = new float[x.Length];
@@ -217,6 +224,7 @@ public class Conv2dKernelsTests
         {
             Conv2dKernels.Forward(g, frames, x, wt, b, y, ws);
             Conv2dKernels.ForwardSpikes(g, frames, x, wt, b, y);
+            Conv2dKernels.ForwardSpikes(g, frames, bytes, wt, b, y);
             Conv2dKernels.BackwardInput(g, frames, y, wt, dx, ws);
             Conv2dKernels.BackwardWeight(g, frames, x, y, dw, ws);
             Conv2dKernels.BackwardBias(g, frames, y, db);
