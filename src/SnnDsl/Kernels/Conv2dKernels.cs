@@ -151,6 +151,10 @@ public static class Conv2dKernels
             ReadOnlySpan<T> x = input.Slice(n * g.InputFrameLength, g.InputFrameLength);
             Span<float> y = output.Slice(n * g.OutputFrameLength, g.OutputFrameLength);
             y.Clear();
+
+            // Why the bits match Forward: for one output (o, oy, ox), its tap (c, ky, kx) reads input (c, oy sH - pH + ky dH, ox sW - pW + kx dW),
+            // distinct taps read distinct inputs, and the row and column grow with ky and kx. Scanning inputs in (channel, row, column)
+            // order therefore adds each output's weights in increasing (c, ky, kx): the order of the GEMM's reduction index k.
             for (int ci = 0; ci < g.InChannels; ci++)
             {
                 int grp = ci / cinG, c = ci - grp * cinG;
