@@ -18,10 +18,12 @@ namespace SnnDsl.Kernels;
 /// unbiased variance <c>var * M / (M - 1)</c> (as libtorch). Inference normalises with the running statistics.
 /// </para>
 /// <para>
-/// Numerics: statistics and gradient reductions accumulate in double, in a fixed order (sample
-/// <c>n</c> ascending, then <c>h * W + w</c> ascending), single-threaded per call, so a result depends only on the
-/// input, never on a thread count. The variance is two-pass (the mean first, then the squared deviations), which
-/// keeps it exact for data far from zero. As libtorch, the output is computed in float as
+/// Numerics: statistics and gradient reductions accumulate in double, in a fixed order, single-threaded per call:
+/// the value at plane position <c>s = h * W + w</c> goes to partial sum <c>s mod 4</c>, samples <c>n</c> ascending then
+/// <c>s</c> ascending, and the channel's sum is <c>(p0 + p1) + (p2 + p3)</c>. A result therefore depends only on the
+/// input, never on a thread count or on the machine's vector width. The variance is two-pass (the mean first, then
+/// the squared deviations, as libtorch's CPU kernel), which keeps it accurate for data far from zero. As libtorch, the
+/// output is computed in float as
 /// <c>x * scale + shift</c> with <c>scale = gamma / sqrt(var + eps)</c> and <c>shift = beta - mean * scale</c>,
 /// both per channel and rounded from double. Training saves the mean and <c>1 / sqrt(var + eps)</c> per channel
 /// (libtorch's <c>save_mean</c>, <c>save_invstd</c>) for <see cref="Backward"/>.
@@ -91,24 +93,8 @@ public static class BatchNormKernels
 
         for (int c = 0; c < channels; c++)
         {
-            double sum = 0;
-            for (int n = 0; n < count; n++)
-            {
-                ReadOnlySpan<float> row = input.Slice((n * channels + c) * plane, plane);
-                for (int s = 0; s < row.Length; s++) sum += row[s];
-            }
-            double mean = sum / values;
-
-            double squares = 0;
-            for (int n = 0; n < count; n++)
-            {
-                ReadOnlySpan<float> row = input.Slice((n * channels + c) * plane, plane);
-                for (int s = 0; s < row.Length; s++)
-                {
-                    double d = row[s] - mean;
-                    squares += d * d;
-                }
-            }
+            double mean = Sum(count, channels, plane, c, input, 0.0, squared: false) / values;
+            double squares = Sum(count, channels, plane, c, input, mean, squared: true);
             double variance = squares / values;
             double invStd = 1.0 / Math.Sqrt(variance + epsilon);
 
@@ -199,18 +185,7 @@ public static class BatchNormKernels
         for (int c = 0; c < channels; c++)
         {
             double mean = savedMean[c];
-            double sumDy = 0, dot = 0; // dot = sum(dy * (x - mean))
-            for (int n = 0; n < count; n++)
-            {
-                int offset = (n * channels + c) * plane;
-                ReadOnlySpan<float> x = input.Slice(offset, plane);
-                ReadOnlySpan<float> dy = gradOutput.Slice(offset, plane);
-                for (int s = 0; s < x.Length; s++)
-                {
-                    sumDy += dy[s];
-                    dot += dy[s] * (x[s] - mean);
-                }
-            }
+            SumDyAndDot(count, channels, plane, c, input, gradOutput, mean, out double sumDy, out double dot);
 
             double invStd = savedInvStd[c];
             gradGamma[c] += (float)(dot * invStd);
@@ -295,6 +270,70 @@ public static class BatchNormKernels
             double b = bias.IsEmpty ? 0.0 : bias[o];
             foldedBias[o] = (float)((b - runningMean[o]) * s + beta[o]);
         }
+    }
+
+    /// <summary>
+    /// Sum over channel <paramref name="c"/> of x (or of (x - mean)^2 when <paramref name="squared"/>), in double, in the
+    /// documented order: the element at plane position s of every sample goes to partial sum s mod 4 (samples ascending,
+    /// positions ascending), and the result is (p0 + p1) + (p2 + p3). Four partials let the additions overlap; the order
+    /// does not depend on the machine's vector width.
+    /// </summary>
+    private static double Sum(int count, int channels, int plane, int c, ReadOnlySpan<float> input, double mean, bool squared)
+    {
+        double p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+        for (int n = 0; n < count; n++)
+        {
+            ReadOnlySpan<float> x = input.Slice((n * channels + c) * plane, plane);
+            int s = 0;
+            if (squared)
+            {
+                for (; s <= x.Length - 4; s += 4)
+                {
+                    double d0 = x[s] - mean, d1 = x[s + 1] - mean, d2 = x[s + 2] - mean, d3 = x[s + 3] - mean;
+                    p0 += d0 * d0; p1 += d1 * d1; p2 += d2 * d2; p3 += d3 * d3;
+                }
+                if (s < x.Length) { double d = x[s++] - mean; p0 += d * d; }
+                if (s < x.Length) { double d = x[s++] - mean; p1 += d * d; }
+                if (s < x.Length) { double d = x[s] - mean; p2 += d * d; }
+            }
+            else
+            {
+                for (; s <= x.Length - 4; s += 4)
+                {
+                    p0 += x[s]; p1 += x[s + 1]; p2 += x[s + 2]; p3 += x[s + 3];
+                }
+                if (s < x.Length) p0 += x[s++];
+                if (s < x.Length) p1 += x[s++];
+                if (s < x.Length) p2 += x[s];
+            }
+        }
+        return (p0 + p1) + (p2 + p3);
+    }
+
+    /// <summary>sum(dy) and sum(dy * (x - mean)) over channel <paramref name="c"/>, in double, in the order of <see cref="Sum"/>.</summary>
+    private static void SumDyAndDot(int count, int channels, int plane, int c, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+        double mean, out double sumDy, out double dot)
+    {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+        for (int n = 0; n < count; n++)
+        {
+            int offset = (n * channels + c) * plane;
+            ReadOnlySpan<float> x = input.Slice(offset, plane);
+            ReadOnlySpan<float> dy = gradOutput.Slice(offset, plane);
+            int s = 0;
+            for (; s <= x.Length - 4; s += 4)
+            {
+                s0 += dy[s]; d0 += dy[s] * (x[s] - mean);
+                s1 += dy[s + 1]; d1 += dy[s + 1] * (x[s + 1] - mean);
+                s2 += dy[s + 2]; d2 += dy[s + 2] * (x[s + 2] - mean);
+                s3 += dy[s + 3]; d3 += dy[s + 3] * (x[s + 3] - mean);
+            }
+            if (s < x.Length) { s0 += dy[s]; d0 += dy[s] * (x[s] - mean); s++; }
+            if (s < x.Length) { s1 += dy[s]; d1 += dy[s] * (x[s] - mean); s++; }
+            if (s < x.Length) { s2 += dy[s]; d2 += dy[s] * (x[s] - mean); }
+        }
+        sumDy = (s0 + s1) + (s2 + s3);
+        dot = (d0 + d1) + (d2 + d3);
     }
 
     /// <summary>Channel <paramref name="c"/> of every sample: <c>y = x * scale + shift</c> in float.</summary>

@@ -118,6 +118,7 @@ public sealed class BatchNormKernelTests
     [Theory]
     [InlineData(3, 2, 2, 3)]   // planes of 6: the scalar tail
     [InlineData(2, 3, 4, 5)]   // planes of 20: vector body and tail
+    [InlineData(2, 2, 1, 7)]   // planes of 7: every tail position of the four partial sums
     [InlineData(4, 1, 1, 1)]   // a 1-D batch norm over 4 values
     public void BackwardMatchesCentralDifferences(int n, int c, int h, int w)
     {
