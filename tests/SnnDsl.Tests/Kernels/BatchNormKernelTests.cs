@@ -37,6 +37,10 @@ public sealed class BatchNormKernelTests
         double[] expected = [-1.138086880891747, -0.06904344044587352, -1.4999993750011718, -1.4999993750011718,
                              1.0, 4.207130321337621, -0.5000006249988281, -0.5000006249988281];
         for (int i = 0; i < 8; i++) Assert.Equal(expected[i], y[i], 1e-6);
+
+        float[] inPlace = (float[])Step1.Clone();
+        BatchNormKernels.ForwardTraining(2, 2, 1, 2, inPlace, Gamma, Beta, inPlace, mean, invStd, runningMean, runningVar);
+        Assert.Equal(y, inPlace);
     }
 
     [Fact]
