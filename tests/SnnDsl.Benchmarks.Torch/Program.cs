@@ -9,8 +9,16 @@ using static TorchSharp.torch;
 
 // The TorchSharp (libtorch) reference implementation of SnnDsl's benchmark workloads (issue 5),
 // written as a snnTorch user would write them in plain torch ops. Not part of SnnDsl.sln.
-// Usage: dotnet run -c Release --project tests/SnnDsl.Benchmarks.Torch -- <W0|W0b|W1|GEMM|all> [--threads N] [--iterations K] [--warmup W]
+// Usage: dotnet run -c Release --project tests/SnnDsl.Benchmarks.Torch -- <W0|W0b|W1|W2|GEMM|all> [--threads N] [--iterations K] [--warmup W]
 // Prints one JSON line per workload on standard output.
+// W2 (issue 14): snnTorch tutorial 6's convolutional SNN, Conv2d(1,12,5) -> MaxPool2d(2) -> Leaky -> Conv2d(12,64,5)
+// -> MaxPool2d(2) -> Leaky -> Linear(1024,10) -> Leaky, batch 128, T = 25, Bernoulli(0.13) spikes on 28x28 inputs
+// (seed 0), the same Leaky as W1 (beta 0.95, threshold 1, reset by subtraction of the previous spike, fast-sigmoid
+// surrogate slope 25), cross-entropy on the output spike counts vs random labels, Adam lr 5e-4 (W1's; the tutorial's
+// 1e-2 with a loss on spike counts, logits up to 25, makes the loss of a fixed batch climb from 2.6 to 8 in one step).
+// Fields as W1: train_ms_median (= ms_median, one zero_grad/forward/backward/step), infer_ms_median/min/max (no_grad).
+// --check also checks W2: stage shapes, Leaky spikes vs a scalar loop, gradients vs the straight-through form, and
+// that the loss falls over 10 Adam steps on a fixed batch.
 
 string workload = "all";
 int threads = 1, iterations = 15, warmup = 3;
@@ -32,7 +40,7 @@ torch.set_num_threads(threads);
 bool mallocTuned = tuneMalloc && SnnDsl.Benchmarks.Torch.Malloc.KeepFreedMemory();
 if (check) return SnnDsl.Benchmarks.Torch.Checks.Run();
 
-var names = new[] { "W0", "W0b", "W1", "GEMM" };
+var names = new[] { "W0", "W0b", "W1", "W2", "GEMM" };
 var selected = workload.Equals("all", StringComparison.OrdinalIgnoreCase) ? names : names.Where(n => n == workload).ToArray();
 if (selected.Length == 0)
 {
@@ -47,6 +55,7 @@ foreach (var name in selected)
         "W0" => bench.W0(),
         "W0b" => bench.W0b(),
         "W1" => bench.W1(),
+        "W2" => bench.W2(),
         _ => bench.Gemm(),
     };
     Console.WriteLine(line);
@@ -204,6 +213,78 @@ namespace SnnDsl.Benchmarks.Torch
         }
     }
 
+    /// <summary>
+    /// W2's network, snnTorch tutorial 6: Conv2d(1,12,5) -> MaxPool2d(2) -> Leaky -> Conv2d(12,64,5) -> MaxPool2d(2) -> Leaky
+    /// -> Flatten -> Linear(1024,10) -> Leaky, on input [T, B, 1, 28, 28]. No layer feeds back, so (as in W1) each conv,
+    /// pool and linear layer acts on all time steps at once ([T*B, ...]), which is how libtorch is fastest; the Leaky
+    /// loops run per step. Dead temporaries are disposed at once, as Python's reference counting would.
+    /// </summary>
+    public sealed class ConvNet : IDisposable
+    {
+        private readonly nn.Module<Tensor, Tensor> conv1 = nn.Conv2d(1, 12, 5), conv2 = nn.Conv2d(12, 64, 5), pool = nn.MaxPool2d(2);
+        private readonly nn.Module<Tensor, Tensor> fc = nn.Linear(64 * 4 * 4, 10);
+
+        /// <summary>The trainable parameters (conv1, conv2, fc: weights and biases).</summary>
+        public List<TorchSharp.Modules.Parameter> Parameters() => conv1.parameters().Concat(conv2.parameters()).Concat(fc.parameters()).ToList();
+
+        /// <summary>conv1's weight (the gradient checks read its gradient: it is three surrogates deep).</summary>
+        public TorchSharp.Modules.Parameter Conv1Weight => conv1.parameters().First();
+
+        /// <summary>
+        /// The output spikes [T, B, 10]. <paramref name="probe"/>, if given, sees each stage's tensor by name
+        /// (conv1, pool1, spk1, conv2, pool2, spk2, spk3) while it is alive.
+        /// </summary>
+        public Tensor Spikes(Tensor input, Action<string, Tensor>? probe = null)
+        {
+            long t = input.shape[0], b = input.shape[1];
+            using var x = input.view(t * b, 1, 28, 28);
+            Tensor spk1, spk2;
+            using (var c1 = conv1.forward(x))                     // [T*B, 12, 24, 24]
+            {
+                probe?.Invoke("conv1", c1);
+                using var p1 = pool.forward(c1);                  // [T*B, 12, 12, 12]
+                probe?.Invoke("pool1", p1);
+                using var cur1 = p1.view(t, b, 12, 12, 12);
+                spk1 = Leaky.Run(cur1);
+                probe?.Invoke("spk1", spk1);
+            }
+            using (var s1 = spk1.view(t * b, 12, 12, 12))
+            using (var c2 = conv2.forward(s1))                    // [T*B, 64, 8, 8]
+            {
+                spk1.Dispose();
+                probe?.Invoke("conv2", c2);
+                using var p2 = pool.forward(c2);                  // [T*B, 64, 4, 4]
+                probe?.Invoke("pool2", p2);
+                using var cur2 = p2.view(t, b, 64, 4, 4);
+                spk2 = Leaky.Run(cur2);
+                probe?.Invoke("spk2", spk2);
+            }
+            using var flat = spk2.view(t * b, 64 * 4 * 4);       // Flatten: [T*B, 1024]
+            spk2.Dispose();
+            using var c3 = fc.forward(flat);
+            using var cur3 = c3.view(t, b, 10);
+            var spk3 = Leaky.Run(cur3);
+            probe?.Invoke("spk3", spk3);
+            return spk3;
+        }
+
+        /// <summary>Output spike counts [B, 10] (the logits of the cross-entropy loss).</summary>
+        public Tensor Counts(Tensor input)
+        {
+            using var spikes = Spikes(input);
+            return spikes.sum(dim: 0);
+        }
+
+        /// <summary>Disposes the layers and their parameters.</summary>
+        public void Dispose()
+        {
+            conv1.Dispose();
+            conv2.Dispose();
+            pool.Dispose();
+            fc.Dispose();
+        }
+    }
+
     /// <summary>The workloads and their timing (warm-up, then timed iterations; median, min and max).</summary>
     public sealed class Bench(int threads, int iterations, int warmup, bool mallocTuned)
     {
@@ -347,6 +428,43 @@ namespace SnnDsl.Benchmarks.Torch
                 ("infer_ms_min", infer[0]), ("infer_ms_max", infer[^1]));
         }
 
+        /// <summary>
+        /// W2: snnTorch tutorial 6's convolutional SNN (<see cref="ConvNet"/>), batch 128, T = 25, Bernoulli(0.13) spikes on
+        /// 28x28 inputs (seed 0), random labels, cross-entropy on the output spike counts, Adam lr 5e-4 (as W1).
+        /// </summary>
+        public string W2()
+        {
+            manual_seed(0);
+            Tensor input, labels;
+            using (var gen = new Generator(0))
+            {
+                input = bernoulli(full(new long[] { T1, Batch, 1, 28, 28 }, 0.13), generator: gen);
+                labels = randint(0, Outputs, new long[] { Batch }, generator: gen);
+            }
+            var net = new ConvNet();
+            var optimizer = optim.Adam(net.Parameters(), lr: 5e-4);
+
+            var train = Time(() =>
+            {
+                optimizer.zero_grad();
+                var counts = net.Counts(input);
+                var loss = nn.functional.cross_entropy(counts, labels);
+                loss.backward();
+                optimizer.step();
+            });
+            var infer = Time(() =>
+            {
+                using var _ = no_grad();
+                net.Counts(input);
+            });
+            input.Dispose();
+            labels.Dispose();
+            net.Dispose();
+            return Json("W2", train,
+                ("train_ms_median", Median(train)), ("infer_ms_median", Median(infer)),
+                ("infer_ms_min", infer[0]), ("infer_ms_max", infer[^1]));
+        }
+
         /// <summary>GEMM: [3200 x 784] x [784 x 1000] float, and the two transposed forms backward uses.</summary>
         public string Gemm()
         {
@@ -372,10 +490,137 @@ namespace SnnDsl.Benchmarks.Torch
         }
     }
 
-    /// <summary>--check: the custom surrogate's gradient equals the straight-through form's, and spikes match a scalar loop.</summary>
+    /// <summary>
+    /// --check: the custom surrogate's gradient equals the straight-through form's, and spikes match a scalar loop
+    /// (one Leaky layer); then W2's network (<see cref="RunW2"/>).
+    /// </summary>
     public static class Checks
     {
         public static int Run()
+        {
+            int leaky = RunLeaky();
+            int w2 = RunW2();
+            return leaky == 0 && w2 == 0 ? 0 : 1;
+        }
+
+        /// <summary>
+        /// W2 (snnTorch tutorial 6's network): (1) at the benchmark's size, T = 25, B = 128, the shape of every stage,
+        /// [3200, 12, 24, 24] -> [3200, 12, 12, 12] -> [3200, 64, 8, 8] -> [3200, 64, 4, 4] (64*4*4 = 1024 inputs to the
+        /// Linear) and output spikes [25, 128, 10], all 0/1; (2) the first Leaky's spikes equal a scalar C# loop over the
+        /// pooled conv1 currents; (3) on a tiny instance (T = 25, B = 4) the gradient of conv1's weight, three surrogates
+        /// deep, is non-zero and equals the one the straight-through form of the surrogate gives; (4) on a fixed batch
+        /// (B = 16) the cross-entropy loss on spike counts falls over 10 Adam steps (lr 5e-4, as the benchmark): the last
+        /// loss is below 0.9 times the first (2.59 -> 2.12 here; with lr 1e-2 it climbs to 8 and this fails).
+        /// </summary>
+        public static int RunW2()
+        {
+            using var scope = NewDisposeScope();
+            manual_seed(0);
+            bool ok = true;
+            using var net = new ConvNet();
+
+            // (1) + (2): shapes at the benchmark size, and the first Leaky against a scalar loop.
+            Tensor input;
+            using (var gen = new Generator(0)) input = bernoulli(full(new long[] { 25, 128, 1, 28, 28 }, 0.13), generator: gen);
+            var shapes = new Dictionary<string, long[]>();
+            float[]? pool1 = null, spk1 = null;
+            Tensor output;
+            using (no_grad())
+            {
+                output = net.Spikes(input, (name, tensor) =>
+                {
+                    shapes[name] = tensor.shape;
+                    if (name == "pool1") pool1 = tensor.data<float>().ToArray();
+                    if (name == "spk1") spk1 = tensor.data<float>().ToArray();
+                });
+            }
+            var expected = new Dictionary<string, long[]>
+            {
+                ["conv1"] = new long[] { 3200, 12, 24, 24 }, ["pool1"] = new long[] { 3200, 12, 12, 12 },
+                ["spk1"] = new long[] { 25, 128, 12, 12, 12 }, ["conv2"] = new long[] { 3200, 64, 8, 8 },
+                ["pool2"] = new long[] { 3200, 64, 4, 4 }, ["spk2"] = new long[] { 25, 128, 64, 4, 4 },
+                ["spk3"] = new long[] { 25, 128, 10 },
+            };
+            foreach (var (name, shape) in expected)
+            {
+                string got = shapes.TryGetValue(name, out var s) ? string.Join("x", s) : "missing";
+                bool match = got == string.Join("x", shape);
+                ok &= match;
+                Console.WriteLine($"W2 {name}: {got}{(match ? "" : " (expected " + string.Join("x", shape) + ")")}");
+            }
+            bool binary = output.eq(0).logical_or(output.eq(1)).all().item<bool>();
+            ok &= binary && output.shape.SequenceEqual(new long[] { 25, 128, 10 });
+            long perStep = 128L * 12 * 12 * 12;
+            int mismatches = 0;
+            for (long n = 0; n < perStep; n++)
+            {
+                float m = 0, s = 0;
+                for (int t = 0; t < 25; t++)
+                {
+                    m = 0.95f * m + pool1![t * perStep + n] - s;
+                    s = m > 1f ? 1f : 0f;
+                    if (s != spk1![t * perStep + n]) mismatches++;
+                }
+            }
+            ok &= mismatches == 0;
+            double rate1 = spk1!.Average(), rate3 = output.mean().item<float>();
+            Console.WriteLine($"W2 output spikes 0/1: {binary}; spike rate layer 1 {rate1:F4}, output {rate3:F4}; first Leaky mismatches vs scalar loop {mismatches}");
+
+            // (3): conv1's weight gradient, custom autograd function vs straight-through form, tiny instance.
+            Tensor tiny, tinyLabels;
+            using (var gen = new Generator(7))
+            {
+                tiny = bernoulli(full(new long[] { 25, 4, 1, 28, 28 }, 0.13), generator: gen);
+                tinyLabels = randint(0, 10, new long[] { 4 }, generator: gen);
+            }
+            Tensor Conv1Grad(bool straightThrough)
+            {
+                bool saved = FastSigmoidSpike.StraightThrough;
+                FastSigmoidSpike.StraightThrough = straightThrough;
+                try
+                {
+                    foreach (var p in net.Parameters()) { p.grad?.Dispose(); p.grad = null; }
+                    nn.functional.cross_entropy(net.Counts(tiny), tinyLabels).backward();
+                    return net.Conv1Weight.grad!.clone();
+                }
+                finally { FastSigmoidSpike.StraightThrough = saved; }
+            }
+            var gradCustom = Conv1Grad(false);
+            var gradSte = Conv1Grad(true);
+            double gradScale = gradCustom.abs().max().item<float>();
+            double gradDiff = (gradCustom - gradSte).abs().max().item<float>();
+            ok &= gradScale > 0 && double.IsFinite(gradScale) && gradDiff <= 1e-4 * gradScale;
+            Console.WriteLine($"W2 conv1 weight grad: max |grad| {gradScale:E3}, max |custom - straight-through| {gradDiff:E2}");
+
+            // (4): the loss on a fixed batch falls over a few Adam steps.
+            Tensor batch, labels;
+            using (var gen = new Generator(8))
+            {
+                batch = bernoulli(full(new long[] { 25, 16, 1, 28, 28 }, 0.13), generator: gen);
+                labels = randint(0, 10, new long[] { 16 }, generator: gen);
+            }
+            foreach (var p in net.Parameters()) { p.grad?.Dispose(); p.grad = null; }
+            var optimizer = optim.Adam(net.Parameters(), lr: 5e-4);
+            var losses = new List<double>();
+            for (int step = 0; step <= 10; step++)
+            {
+                using var stepScope = NewDisposeScope();
+                optimizer.zero_grad();
+                var loss = nn.functional.cross_entropy(net.Counts(batch), labels);
+                losses.Add(loss.item<float>());
+                if (step == 10) break;
+                loss.backward();
+                optimizer.step();
+            }
+            bool falls = losses[^1] < 0.9 * losses[0];
+            ok &= falls;
+            Console.WriteLine($"W2 loss over 10 Adam steps (lr 5e-4, fixed batch of 16): {string.Join(" ", losses.Select(l => l.ToString("F4", CultureInfo.InvariantCulture)))}; last < 0.9 x first: {falls}");
+            Console.WriteLine(ok ? "W2 check passed" : "W2 check FAILED");
+            return ok ? 0 : 1;
+        }
+
+        /// <summary>One Leaky layer (40 x 300): custom surrogate gradient vs the straight-through form; spikes vs a scalar loop.</summary>
+        public static int RunLeaky()
         {
             using var scope = NewDisposeScope();
             using var gen = new Generator(5);

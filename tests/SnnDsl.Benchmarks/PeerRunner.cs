@@ -21,7 +21,17 @@ public sealed record PeerResult(string Workload, string Line, IReadOnlyDictionar
 public static class PeerRunner
 {
     /// <summary>The workloads the TorchSharp program implements.</summary>
-    public static readonly IReadOnlyList<string> TorchWorkloads = new[] { "W0", "W0b", "W1", "GEMM" };
+    public static readonly IReadOnlyList<string> TorchWorkloads = new[] { "W0", "W0b", "W1", "W2", "GEMM" };
+
+    /// <summary>
+    /// Workloads only the TorchSharp program has so far, with what SnnDsl lacks for them: asked for by name, the runner
+    /// says so (and with <c>--peer torch</c> prints the torch line alone) instead of calling the name unknown.
+    /// Remove a name once <see cref="Workloads"/> has it (its line then gets the ratios like W1's).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> NotYetInSnnDsl = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["W2"] = "snnTorch tutorial 6's conv SNN needs conv and pooling layers in SnnDsl's network runner",
+    };
 
     /// <summary>Removes <c>--peer NAME</c> from the arguments; returns the peer's name (or null) and the rest.</summary>
     public static (string? Peer, string[] Remaining) ExtractPeer(string[] args)
