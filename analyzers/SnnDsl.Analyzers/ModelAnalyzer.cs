@@ -18,7 +18,8 @@ namespace SnnDsl.Analyzers;
 /// The SNN1xxx judgement calls on <c>[Neuron]</c> models: time constants, integrator stability at
 /// the model's Dt, discrete decay factors, learnable time constants, threshold and reset, unread
 /// states, surrogate slopes; and, at call sites that construct a model or a layer with constant
-/// arguments, non-positive time constants and unstable time steps. It runs the generator's own
+/// arguments, non-positive time constants and unstable time steps. The Dt declared by <c>[Synapse]</c>,
+/// <c>[Encoder]</c> and <c>[Plasticity]</c> models gets the same SNN1001 check as the neuron's. It runs the generator's own
 /// extractor and <see cref="SnnDsl.Model.Symbolic.Stability"/>, so the two cannot disagree.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -50,6 +51,10 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
             if (neuron is null) return;
             var cache = new ModelCache(neuron);
             start.RegisterSymbolAction(c => Guarded(() => AnalyzeModel(c, cache)), SymbolKind.NamedType);
+            var timed = new[] { SynapseAttributeNames.Synapse, AttributeNames.Encoder, PlasticityAttributeNames.Plasticity }
+                .Select(start.Compilation.GetTypeByMetadataName).Where(t => t is not null).Select(t => t!).ToImmutableArray();
+            if (!timed.IsEmpty)
+                start.RegisterSymbolAction(c => Guarded(() => AnalyzeDeclaredDt(c, timed)), SymbolKind.NamedType);
             // Syntax actions with a cheap filter, then the operation of just that node: an operation action
             // would make the driver build operation trees for every method body (about 100 ms for ten models).
             start.RegisterSyntaxNodeAction(c => Guarded(() => AnalyzeCreationSyntax(c, cache)),
@@ -101,6 +106,26 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
             var location = Locate(type, attribute, f, context.CancellationToken);
             if (location is null) continue;
             context.ReportDiagnostic(Diagnostic.Create(f.Descriptor, location, f.Properties.ToImmutableDictionary(), f.Arguments));
+        }
+    }
+
+    /// <summary>
+    /// SNN1001 for the Dt of <c>[Synapse]</c>, <c>[Encoder]</c> and <c>[Plasticity]</c> models: the neuron's
+    /// check (<see cref="StabilityFindings.InvalidDt"/>) on the value the generator's extractor reads
+    /// (<see cref="ModelExtractor.DeclaredDt"/>), located like the neuron's at the Dt argument. These models
+    /// have no other SNN1xxx rule, so the value is read from the attribute without extracting the model;
+    /// the error shows even while the generator reports other (SNN0xxx) errors on the same model.
+    /// </summary>
+    private static void AnalyzeDeclaredDt(SymbolAnalysisContext context, ImmutableArray<INamedTypeSymbol> attributes)
+    {
+        if (context.Symbol is not INamedTypeSymbol type) return;
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (attribute.AttributeClass is not { } kind || !attributes.Contains(kind, SymbolEqualityComparer.Default)) continue;
+            string name = kind.Name.EndsWith("Attribute", StringComparison.Ordinal) ? kind.Name.Substring(0, kind.Name.Length - "Attribute".Length) : kind.Name;
+            if (StabilityFindings.InvalidDt(type.Name, name, ModelExtractor.DeclaredDt(attribute)) is not { } f) continue;
+            if (Locate(type, attribute, f, context.CancellationToken) is { } location)
+                context.ReportDiagnostic(Diagnostic.Create(f.Descriptor, location, f.Properties.ToImmutableDictionary(), f.Arguments));
         }
     }
 

@@ -37,6 +37,17 @@ internal static class StabilityFindings
             if (values.TryGetValue(tc.Parameter, out var v) && !(v > 0)) yield return (tc, v);
     }
 
+    /// <summary>
+    /// SNN1001 for the time step a model attribute declares (<c>[<paramref name="attribute"/>(Dt = ...)]</c> of
+    /// <c>Neuron</c>, <c>Synapse</c>, <c>Encoder</c> or <c>Plasticity</c>), anchored at its Dt argument;
+    /// null when <paramref name="dt"/> is positive and finite. An infinite Dt is an error like NaN, zero
+    /// or a negative one: every decay factor becomes 0 or NaN (the generated constructors reject all of them at run time).
+    /// </summary>
+    public static Finding? InvalidDt(string model, string attribute, double dt) =>
+        dt > 0 && !double.IsInfinity(dt) ? null
+            : new Finding(DiagnosticDescriptors.NonPositiveTimeConstant, Anchor.Dt, null,
+                new[] { "The time step Dt", model, F(dt), $"set [{attribute}(Dt = ...)] to a positive, finite number of ms" }, new());
+
     /// <summary>Every finding about the declaration itself (parameter defaults, attribute values).</summary>
     public static List<Finding> ForDeclaration(ModelSpec m)
     {
@@ -45,10 +56,7 @@ internal static class StabilityFindings
         foreach (var (tau, value) in NonPositiveTimeConstants(m, defaults))
             list.Add(new Finding(DiagnosticDescriptors.NonPositiveTimeConstant, Anchor.ParameterDefault, tau.Parameter,
                 new[] { $"Time constant '{tau.Parameter}'", m.Name, F(value), $"it divides time in d{tau.State}; give it a positive default" }, new()));
-        // An infinite Dt is an error like NaN or a negative one: every decay factor becomes 0 or NaN.
-        if (!(m.Dt > 0) || double.IsInfinity(m.Dt))
-            list.Add(new Finding(DiagnosticDescriptors.NonPositiveTimeConstant, Anchor.Dt, null,
-                new[] { "The time step Dt", m.Name, F(m.Dt), "set [Neuron(Dt = ...)] to a positive, finite number of ms" }, new()));
+        if (InvalidDt(m.Name, "Neuron", m.Dt) is { } dt) list.Add(dt);
         if (list.Count > 0) return list; // nothing below means anything with a non-positive time constant
 
         foreach (var tc in Stability.TimeConstants(m))

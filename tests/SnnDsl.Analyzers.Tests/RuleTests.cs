@@ -84,6 +84,78 @@ public sealed class RuleTests
             d[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    // Follow-up of issue 13: the Dt of [Synapse], [Encoder] and [Plasticity] was checked only by the
+    // run-time constructor; NaN, negative, zero and infinite values are now SNN1001 at the Dt argument.
+
+    private static string Synapse(string name, string dt) => $$"""
+        [Synapse(Dt = {{dt}})]
+        public partial record {{name}}(float Tau = 5f)
+        {
+            [State] public float I;
+            [Derivative(nameof(I))] public float Decay => -I / Tau;
+            [OnPre] public void Spike(float w) => I += w;
+            [Output] public float Current => I;
+        }
+
+        """;
+
+    private static string Encoder(string name, string dt) => $$"""
+        [Encoder(Dt = {{dt}})]
+        public partial record {{name}}(float Gain = 1f)
+        {
+            [Emit] public bool Spike(float x) => Gain * x >= 0.5f;
+        }
+
+        """;
+
+    private static string Plasticity(string name, string dt) => $$"""
+        [Plasticity(Dt = {{dt}})]
+        public partial record {{name}}(float Tau = 5f)
+        {
+            [PreTrace] public float X;
+            [Derivative(nameof(X))] public float DecayX => -X / Tau;
+            [OnPre] public float Pre(float w) { X += 1f; return w - X; }
+        }
+
+        """;
+
+    [Fact]
+    public async Task SNN1001_Invalid_SynapseDtNaNNegativeZeroOrInfinite()
+    {
+        var d = await AnalyzerHarness.VerifyAsync(File(Synapse("NanSyn", "{|SNN1001:float.NaN|}") + Synapse("NegSyn", "{|SNN1001:-0.5f|}")
+            + Synapse("ZeroSyn", "{|SNN1001:0f|}") + Synapse("InfSyn", "{|SNN1001:float.PositiveInfinity|}")));
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.Equal("The time step Dt of 'NanSyn' is NaN, but it divides time and must be positive: set [Synapse(Dt = ...)] to a positive, finite number of ms", d[0].GetMessage(ci));
+        Assert.Equal("The time step Dt of 'NegSyn' is -0.5, but it divides time and must be positive: set [Synapse(Dt = ...)] to a positive, finite number of ms", d[1].GetMessage(ci));
+        Assert.Equal("The time step Dt of 'InfSyn' is infinity, but it divides time and must be positive: set [Synapse(Dt = ...)] to a positive, finite number of ms", d[3].GetMessage(ci));
+        Assert.All(d, x => Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, x.Severity));
+    }
+
+    [Fact]
+    public async Task SNN1001_Invalid_EncoderDtNaNNegativeOrInfinite()
+    {
+        var d = await AnalyzerHarness.VerifyAsync(File(Encoder("NanEnc", "{|SNN1001:float.NaN|}") + Encoder("NegEnc", "{|SNN1001:-1f|}")
+            + Encoder("InfEnc", "{|SNN1001:float.PositiveInfinity|}")));
+        Assert.Equal("The time step Dt of 'NegEnc' is -1, but it divides time and must be positive: set [Encoder(Dt = ...)] to a positive, finite number of ms",
+            d[1].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task SNN1001_Invalid_PlasticityDtNaNNegativeOrInfinite()
+    {
+        var d = await AnalyzerHarness.VerifyAsync(File(Plasticity("NanRule", "{|SNN1001:float.NaN|}") + Plasticity("NegRule", "{|SNN1001:-2f|}")
+            + Plasticity("InfRule", "{|SNN1001:float.NegativeInfinity|}")));
+        Assert.Equal("The time step Dt of 'InfRule' is -infinity, but it divides time and must be positive: set [Plasticity(Dt = ...)] to a positive, finite number of ms",
+            d[2].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task SNN1001_Valid_SynapseEncoderAndPlasticityWithAPositiveDtOrTheDefault()
+    {
+        await AnalyzerHarness.VerifyAsync(File(Synapse("FineSyn", "0.1f") + Encoder("FineEnc", "0.5f") + Plasticity("FineRule", "2f")
+            + "[Synapse] public partial record DefaultSyn(float Tau = 5f) { [State] public float I; [Derivative(nameof(I))] public float Decay => -I / Tau; [OnPre] public void Spike(float w) => I += w; [Output] public float Current => I; }"));
+    }
+
     [Fact]
     public async Task SNN1001_Valid_PositiveTimeConstantsAndCapacitanceOfAPerfectIntegrator()
     {

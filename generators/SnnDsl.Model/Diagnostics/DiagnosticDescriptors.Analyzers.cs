@@ -17,7 +17,7 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NonPositiveTimeConstant = Rule("SNN1001", DiagnosticSeverity.Error,
         "Time constant is zero or negative",
         "{0} of '{1}' is {2}, but it divides time and must be positive: {3}",
-        "A parameter that divides time (found symbolically: tau in -V/tau or exp(-Dt/tau), C in -g V/C) must be positive; zero divides by zero and a negative value turns decay into growth. Checked in parameter defaults, [Neuron(Dt = ...)] and constant arguments where a model or layer is constructed.");
+        "A parameter that divides time (found symbolically: tau in -V/tau or exp(-Dt/tau), C in -g V/C) must be positive; zero divides by zero and a negative value turns decay into growth. Checked in parameter defaults, the Dt of [Neuron], [Synapse], [Encoder] and [Plasticity] (also NaN or infinite) and constant arguments where a model or layer is constructed.");
 
     public static readonly DiagnosticDescriptor UnstableIntegrator = Rule("SNN1002", DiagnosticSeverity.Error,
         "Integrator is unstable at this time step",

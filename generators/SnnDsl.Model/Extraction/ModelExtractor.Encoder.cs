@@ -143,9 +143,7 @@ internal static partial class ModelExtractor
             CheckEncoderNames(members);
             if (_failed || emit is null) return null;
 
-            double dt = 1;
-            foreach (var kv in attribute.NamedArguments)
-                if (kv.Key == "Dt" && kv.Value.Value is float fdt) dt = fdt;
+            double dt = DeclaredDt(attribute);
 
             return new EncoderSpec(
                 NamespaceText(),

@@ -170,7 +170,7 @@ internal static partial class ModelExtractor
 
             CheckPlasticityNames(members, pre, post, reward);
             if (_failed) return null;
-            return new PlasticitySpec(NamespaceText(), containing.ToEquatableArray(), _type.Name, Named(attribute, "Dt", 1f),
+            return new PlasticitySpec(NamespaceText(), containing.ToEquatableArray(), _type.Name, DeclaredDt(attribute),
                 _params.Values.ToEquatableArray(), traces.ToEquatableArray(), pre, post, reward);
         }
 

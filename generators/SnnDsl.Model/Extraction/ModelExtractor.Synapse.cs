@@ -189,7 +189,7 @@ internal static partial class ModelExtractor
                 AccessibilityText(),
                 integrator,
                 true,
-                Named(attribute, "Dt", 1f),
+                DeclaredDt(attribute),
                 _params.Values.ToEquatableArray(),
                 stateSpecs.ToEquatableArray(),
                 EquatableArray<string>.Empty,

@@ -42,6 +42,18 @@ internal static partial class ModelExtractor
     /// <summary>Parameters of the generated <c>Layer.Step</c>/<c>Run</c>, beside one parameter per input port.</summary>
     public static readonly string[] LayerParameterNames = { "steps", "spikes" };
 
+    /// <summary>
+    /// The time step a model attribute declares (<c>[Neuron]</c>, <c>[Synapse]</c>, <c>[Encoder]</c> or
+    /// <c>[Plasticity]</c> <c>Dt</c>, 1 ms when absent): the one reading of it, shared by the extractors
+    /// and the analyzers' SNN1001 check of the declared Dt.
+    /// </summary>
+    public static float DeclaredDt(AttributeData attribute)
+    {
+        foreach (var kv in attribute.NamedArguments)
+            if (kv.Key == "Dt" && kv.Value.Value is float dt) return dt;
+        return 1f;
+    }
+
     public static Result<ModelSpec> ExtractNeuron(INamedTypeSymbol type, AttributeData attribute, CancellationToken ct)
     {
         var diags = new List<DiagnosticInfo>();
@@ -369,7 +381,7 @@ internal static partial class ModelExtractor
                 accessibility,
                 integrator,
                 Named(attribute, "DetachReset", true),
-                Named(attribute, "Dt", 1f),
+                DeclaredDt(attribute),
                 _params.Values.ToEquatableArray(),
                 stateSpecs.ToEquatableArray(),
                 _inputs.ToEquatableArray(),

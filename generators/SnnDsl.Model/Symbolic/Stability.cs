@@ -169,6 +169,7 @@ internal static class Stability
     public static string Format(double v)
     {
         if (double.IsPositiveInfinity(v)) return "infinity";
+        if (double.IsNegativeInfinity(v)) return "-infinity";
         if (v == 0) return "0";
         return v.ToString("G4", CultureInfo.InvariantCulture);
     }
