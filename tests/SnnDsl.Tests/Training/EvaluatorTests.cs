@@ -8,22 +8,9 @@ namespace SnnDsl.Tests.Training;
 
 public class EvaluatorTests
 {
-    private const int Classes = 4, Features = 16, Steps = 10;
+    private const int Classes = ToyClasses.Classes, Features = ToyClasses.Features, Steps = 10;
 
-    /// <summary>Class k lights features 4k..4k+3 (0.8 to 1.0); the rest sit at 0 to 0.2.</summary>
-    internal static (float[] X, int[] Y) Data(int count, int seed)
-    {
-        var rng = new Random(seed);
-        var x = new float[count * Features];
-        var y = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            y[i] = rng.Next(Classes);
-            for (int f = 0; f < Features; f++) x[i * Features + f] = (float)(f / 4 == y[i] ? 0.8 + 0.2 * rng.NextDouble() : 0.2 * rng.NextDouble());
-        }
-
-        return (x, y);
-    }
+    internal static (float[] X, int[] Y) Data(int count, int seed) => ToyClasses.Data(count, seed);
 
     internal static Network Net() => Sequential(Dense(Features, 12), NeuronLayer("TestLif", (b, n) => new TestLif(b, n)),
                                                 Dense(12, Classes), NeuronLayer("TestLif", (b, n) => new TestLif(b, n)));
