@@ -21,44 +21,77 @@ namespace SnnDsl.Training;
 public sealed class Network
 {
     private readonly LayerSpec[] _layers;
-    private readonly int[] _widths;
+    private readonly TensorShape[] _shapes;
+    private readonly ValueKind[] _kinds;
 
-    private Network(LayerSpec[] layers)
+    private Network(TensorShape? input, ValueKind inputKind, LayerSpec[] layers)
     {
         if (layers.Length == 0) throw new ArgumentException("A network has at least one layer.", nameof(layers));
-        if (layers[0] is not DenseSpec first) throw new ArgumentException("The first layer must be a dense layer (it fixes the input width).", nameof(layers));
-        _layers = layers;
-        _widths = new int[layers.Length + 1];
-        _widths[0] = first.Inputs;
         for (int i = 0; i < layers.Length; i++)
         {
-            switch (layers[i])
+            if (layers[i] is null) throw new ArgumentNullException(nameof(layers), $"Layer {i} is null.");
+        }
+
+        if (input is null)
+        {
+            if (layers[0] is not DenseSpec first)
+                throw new ArgumentException($"The first layer must be a dense layer (it fixes the input width), or give the input's shape: Sequential(new TensorShape(channels, height, width), layers...).", nameof(layers));
+            input = TensorShape.Flat(first.Inputs);
+            if (first.Inputs < 1) throw new ArgumentException($"Layer 0 has a non-positive size ({first.Inputs} inputs, {first.Outputs} outputs); give at least 1 of each.", nameof(layers));
+        }
+
+        _layers = layers;
+        _shapes = new TensorShape[layers.Length + 1];
+        _kinds = new ValueKind[layers.Length + 1];
+        _shapes[0] = input.Value.Validate(nameof(input), "The network's input");
+        _kinds[0] = inputKind;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            TensorShape output;
+            try
             {
-                case DenseSpec d:
-                    if (d.Inputs != _widths[i]) throw new ArgumentException($"Layer {i} ({d.Describe(_widths[i])}) expects {d.Inputs} inputs, but layer {i - 1} gives {_widths[i]}.", nameof(layers));
-                    if (d.Inputs < 1 || d.Outputs < 1) throw new ArgumentException($"Layer {i} has a non-positive size ({d.Inputs} inputs, {d.Outputs} outputs); give at least 1 of each.", nameof(layers));
-                    Kernels.ArraySize.Of(nameof(layers), d, $"The weights of layer {i} [inputs, outputs]", "use fewer inputs or outputs", 0, d.Inputs, d.Outputs);
-                    _widths[i + 1] = d.Outputs;
-                    break;
-                case NeuronSpec n:
-                    ArgumentNullException.ThrowIfNull(n.Create);
-                    _widths[i + 1] = _widths[i];
-                    break;
-                case RecurrentSpec r:
-                    ArgumentNullException.ThrowIfNull(r.Neuron?.Create, nameof(layers));
-                    Kernels.ArraySize.Of(nameof(layers), r, $"The recurrent weights of layer {i} [width, width]", "use a narrower layer", 0, _widths[i], _widths[i]);
-                    _widths[i + 1] = _widths[i];
-                    break;
-                case null:
-                    throw new ArgumentNullException(nameof(layers), $"Layer {i} is null.");
-                default:
-                    throw new ArgumentException($"Layer {i} is of an unsupported kind {layers[i].GetType().Name}.", nameof(layers));
+                output = layers[i].OutputShape(_shapes[i]);
+                output.Validate(nameof(layers), "Its output");
             }
+            catch (ArgumentException e)
+            {
+                string from = i == 0 ? "the network's input" : $"layer {i - 1}";
+                string message = $"Layer {i} ({layers[i].Describe(_shapes[i])}), fed {_shapes[i]} by {from}: {Bare(e)}";
+                if (e is ArgumentOutOfRangeException) throw new ArgumentOutOfRangeException(nameof(layers), message);
+                throw new ArgumentException(message, nameof(layers), e);
+            }
+
+            _shapes[i + 1] = output;
+            _kinds[i + 1] = layers[i].OutputKind(_kinds[i]);
         }
     }
 
-    /// <summary>Composes <paramref name="layers"/> in order.</summary>
-    public static Network Sequential(params LayerSpec[] layers) => new((layers ?? throw new ArgumentNullException(nameof(layers))).ToArray());
+    /// <summary>An exception's message without the " (Parameter 'x')" and "Actual value was" lines the runtime appends.</summary>
+    private static string Bare(ArgumentException e)
+    {
+        string m = e.Message;
+        int cut = m.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (cut >= 0) m = m[..cut];
+        cut = m.IndexOf(Environment.NewLine + "Actual value was", StringComparison.Ordinal);
+        return cut >= 0 ? m[..cut] : m;
+    }
+
+    /// <summary>Composes <paramref name="layers"/> in order; the first must be a dense layer (it fixes the input width).</summary>
+    public static Network Sequential(params LayerSpec[] layers) => new(null, ValueKind.Analog, (layers ?? throw new ArgumentNullException(nameof(layers))).ToArray());
+
+    /// <summary>
+    /// Composes <paramref name="layers"/> in order on inputs of shape <paramref name="input"/> per sample and step
+    /// (e.g. <c>new TensorShape(1, 28, 28)</c> for images), fed analog values (currents, pixel intensities).
+    /// </summary>
+    public static Network Sequential(TensorShape input, params LayerSpec[] layers) => Sequential(input, ValueKind.Analog, layers);
+
+    /// <summary>
+    /// Composes <paramref name="layers"/> in order on inputs of shape <paramref name="input"/> whose values are
+    /// <paramref name="inputKind"/>: <see cref="ValueKind.Spikes"/> (checked to be 0 or 1 on every call) lets the first
+    /// layer run its event-driven kernels.
+    /// </summary>
+    public static Network Sequential(TensorShape input, ValueKind inputKind, params LayerSpec[] layers) =>
+        new(input, inputKind, (layers ?? throw new ArgumentNullException(nameof(layers))).ToArray());
 
     /// <summary>A dense layer spec; see <see cref="DenseSpec"/>.</summary>
     public static DenseSpec Dense(int inputs, int outputs, bool bias = true, DenseInit init = DenseInit.Uniform, DenseInput input = DenseInput.Auto)
@@ -71,60 +104,59 @@ public sealed class Network
     public static RecurrentSpec Recurrent(NeuronSpec neurons, DenseInit init = DenseInit.Uniform) => new(neurons, init);
 
     /// <summary>A new network with <paramref name="layer"/> appended (this one is unchanged).</summary>
-    public Network Then(LayerSpec layer) => new([.. _layers, layer]);
+    public Network Then(LayerSpec layer) => new(_shapes[0], _kinds[0], [.. _layers, layer]);
 
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<LayerSpec> Layers => _layers;
 
-    /// <summary>Input features per sample and step.</summary>
-    public int Inputs => _widths[0];
+    /// <summary>Input features per sample and step (the size of <see cref="InputShape"/>).</summary>
+    public int Inputs => _shapes[0].Size;
 
-    /// <summary>Outputs per sample and step (the last layer's width).</summary>
-    public int Outputs => _widths[^1];
+    /// <summary>Outputs per sample and step (the last layer's size).</summary>
+    public int Outputs => _shapes[^1].Size;
 
-    /// <summary>The width of the input of layer <paramref name="layer"/> (layer count: the network's output width).</summary>
-    public int Width(int layer) => _widths[layer];
+    /// <summary>The shape of one sample at one step of the network's input.</summary>
+    public TensorShape InputShape => _shapes[0];
+
+    /// <summary>What the network's input is: analog values, or spikes (checked on every call).</summary>
+    public ValueKind InputKind => _kinds[0];
+
+    /// <summary>The shape of one sample at one step of the network's output.</summary>
+    public TensorShape OutputShape => _shapes[^1];
+
+    /// <summary>The size of the input of layer <paramref name="layer"/> (layer count: the network's output size).</summary>
+    public int Width(int layer) => _shapes[layer].Size;
+
+    /// <summary>The shape of the input of layer <paramref name="layer"/> (layer count: the network's output shape).</summary>
+    public TensorShape Shape(int layer) => _shapes[layer];
+
+    /// <summary>What the input of layer <paramref name="layer"/> is (layer count: the network's output).</summary>
+    public ValueKind Kind(int layer) => _kinds[layer];
 
     /// <summary>A description of layer <paramref name="index"/> for messages.</summary>
-    public string Describe(int index) => _layers[index].Describe(_widths[index]);
+    public string Describe(int index) => _layers[index].Describe(_shapes[index]);
 
     /// <summary>
-    /// Fresh weights: each dense layer initialised by its spec from a seed derived from
-    /// <paramref name="seed"/> and the layer index.
+    /// Fresh weights: every layer built by its spec (<see cref="LayerSpec.Build"/>), its parameters initialised from a seed
+    /// derived from <paramref name="seed"/> and the layer index.
     /// </summary>
     public NetworkWeights Initialize(ulong seed)
     {
-        var dense = new DenseLayer?[_layers.Length];
-        var neurons = new Parameter?[_layers.Length];
+        var ops = new LayerOp[_layers.Length];
         for (int i = 0; i < _layers.Length; i++)
         {
-            if (_layers[i] is DenseSpec d)
+            var context = new LayerBuildContext($"layer {i}", _shapes[i], _kinds[i], Data.SplitMix64.Mix(seed + (ulong)i * 0x9E3779B97F4A7C15UL));
+            LayerOp op = _layers[i].Build(context) ?? throw new InvalidOperationException($"Layer {i} ({Describe(i)}): Build returned null.");
+            if (op.InputShape != _shapes[i] || op.OutputShape != _shapes[i + 1])
             {
-                var layer = new DenseLayer(d.Inputs, d.Outputs, d.Bias, $"layer {i}");
-                layer.Initialize(d.Init, Data.SplitMix64.Mix(seed + (ulong)i * 0x9E3779B97F4A7C15UL));
-                dense[i] = layer;
+                throw new InvalidOperationException($"Layer {i} ({Describe(i)}): its spec promised {_shapes[i]} -> {_shapes[i + 1]} but Build made a layer of {op.InputShape} -> {op.OutputShape}.");
             }
-            if (_layers[i] is RecurrentSpec rec)
-            {
-                int w = _widths[i + 1];
-                var layer = new DenseLayer(w, w, bias: false, $"layer {i} recurrent");
-                layer.Initialize(rec.Init, Data.SplitMix64.Mix(seed + (ulong)i * 0x9E3779B97F4A7C15UL));
-                dense[i] = layer;
-            }
-            if (NeuronOf(_layers[i]) is NeuronSpec n && n.Create(1, _widths[i + 1]) is ILearnableLayer learnable && learnable.Parameters.Length > 0)
-            {
-                // The initial values come from the model's defaults (a per-neuron parameter has Neurons values, whatever the batch).
-                var p = new Parameter($"layer {i} {n.Name} parameters", learnable.Parameters.Length);
-                learnable.Parameters.CopyTo(p.Value);
-                neurons[i] = p;
-            }
+
+            ops[i] = op;
         }
 
-        return new NetworkWeights(this, dense, neurons);
+        return new NetworkWeights(this, ops);
     }
-
-    /// <summary>The neurons of a neuron or recurrent layer spec; null for a dense one.</summary>
-    internal static NeuronSpec? NeuronOf(LayerSpec spec) => spec switch { NeuronSpec n => n, RecurrentSpec r => r.Neuron, _ => null };
 
     /// <summary>Buffers to run batches of up to <paramref name="maxBatch"/> samples over <paramref name="steps"/> steps; see <see cref="NetworkRunner"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> or <paramref name="maxBatch"/> is not positive, or a buffer (e.g. the output <c>[steps, maxBatch, outputs]</c>, or a chunk's activations <c>[steps, ChunkSize, width]</c>) would not fit in one array; the message gives the product and the argument to lower.</exception>
@@ -132,43 +164,50 @@ public sealed class Network
         => new(this, weights, steps, maxBatch, options ?? new RunnerOptions());
 }
 
-/// <summary>The trainable state of a <see cref="Network"/>: one <see cref="DenseLayer"/> per dense layer.</summary>
+/// <summary>The trainable state of a <see cref="Network"/>: one built layer (<see cref="LayerOp"/>) per spec, with its parameters.</summary>
 public sealed class NetworkWeights
 {
-    internal NetworkWeights(Network network, DenseLayer?[] dense, Parameter?[] neurons)
+    internal NetworkWeights(Network network, LayerOp[] layers)
     {
         Network = network;
-        Dense = dense;
-        NeuronParameters = neurons;
+        Layers = layers;
+        var dense = new DenseLayer?[layers.Length];
+        var neurons = new Parameter?[layers.Length];
         var all = new List<Parameter>();
-        for (int i = 0; i < dense.Length; i++)
+        for (int i = 0; i < layers.Length; i++)
         {
-            if (dense[i] is DenseLayer d)
+            switch (layers[i])
             {
-                all.Add(d.Weight);
-                if (d.Bias is not null) all.Add(d.Bias);
+                case DenseOp d: dense[i] = d.Layer; break;
+                case RecurrentOp r: dense[i] = r.Recurrent; neurons[i] = r.Learnable; break;
+                case NeuronOp n: neurons[i] = n.Learnable; break;
             }
 
-            if (neurons[i] is Parameter p) all.Add(p);
+            all.AddRange(layers[i].Parameters);
         }
 
+        Dense = dense;
+        NeuronParameters = neurons;
         Parameters = all.ToArray();
     }
 
     /// <summary>The network these weights belong to.</summary>
     public Network Network { get; }
 
-    /// <summary>The dense layer at each layer index, or null where the layer is a neuron layer.</summary>
+    /// <summary>The built layers, one per spec of the network, in order.</summary>
+    public IReadOnlyList<LayerOp> Layers { get; }
+
+    /// <summary>The dense layer at each layer index (a recurrent layer's recurrent weights), or null where the layer is of another kind.</summary>
     public IReadOnlyList<DenseLayer?> Dense { get; }
 
     /// <summary>
-    /// The learnable neuron parameters at each layer index (<see cref="ILearnableLayer.Parameters"/>,
-    /// flattened), or null where the layer is dense or has none. The runner copies them into every
-    /// worker's neuron layer before each batch and reduces their gradients like the weights'.
+    /// The learnable neuron parameters at each layer index (<see cref="ILearnableLayer.Parameters"/>, flattened), or null
+    /// where the layer is not a neuron or recurrent layer or has none. The runner copies them into every worker's neuron
+    /// layer before each batch and reduces their gradients like the weights'.
     /// </summary>
     public IReadOnlyList<Parameter?> NeuronParameters { get; }
 
-    /// <summary>All parameters in layer order (weight, then bias; a neuron layer's learnable parameters), for optimizers.</summary>
+    /// <summary>All parameters in layer order (each layer's <see cref="LayerOp.Parameters"/>: a dense layer's weight, then bias; a neuron layer's learnable parameters), for optimizers and checkpoints.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>Sets every gradient to zero.</summary>

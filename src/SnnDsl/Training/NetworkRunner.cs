@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.ExceptionServices;
@@ -43,6 +44,7 @@ public sealed class NetworkRunner : IDisposable
 {
     private readonly Network _net;
     private readonly NetworkWeights _weights;
+    private readonly LayerOp[] _ops;
     private readonly int _layers, _outputs;
     // The caller's input [T, rows, inputs], pinned for the duration of a call: the workers gather their chunks
     // straight from it (a span cannot cross into the worker threads, and a copy would be serial).
@@ -50,16 +52,14 @@ public sealed class NetworkRunner : IDisposable
     private int _inputRows;
     private readonly int[] _labels;
     private readonly float[] _output, _membrane;
-    private readonly float[][][] _chunkWeightGrad, _chunkBiasGrad, _chunkNeuronGrad; // [chunk][layer]
-    private readonly WeightGradPart?[][] _parts;                   // [layer][chunk]: deferred event-driven weight gradients
-    private readonly AlignedBuffer?[] _packed;                     // [layer]: weights packed once per batch, shared by the workers
-    private readonly bool _hasDeferredWeightGrad;                  // some layer sums its weight gradient over the whole batch
+    private readonly LayerGradients?[] _gradients;                 // [layer]: the chunks' gradient shares
     private readonly double[] _chunkLoss;
     private readonly Exception?[] _chunkError;
     private Worker[] _workers = [];
     private WorkerPool? _pool;
-    private readonly Action<int> _body, _weightGradBody;
-    private Exception? _weightGradError;
+    private LayerWorkers? _layerWorkers;
+    private readonly Action<int> _body;
+    private long _trainingSteps;
     private readonly ConcurrencyGuard _guard = new(nameof(NetworkRunner), "use one runner per thread", "a loss or a layer factory");
 
     // The current call, read by the workers.
@@ -81,6 +81,7 @@ public sealed class NetworkRunner : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Threads, "options.Threads");
         _net = network;
         _weights = weights;
+        _ops = [.. weights.Layers];
         Steps = steps;
         MaxBatch = maxBatch;
         ChunkSize = Math.Min(options.ChunkSize, maxBatch);
@@ -94,43 +95,9 @@ public sealed class NetworkRunner : IDisposable
         _membrane = new float[steps * maxBatch * _outputs];
         _chunkLoss = new double[Chunks];
         _chunkError = new Exception?[Chunks];
-        _chunkWeightGrad = new float[Chunks][][];
-        _chunkBiasGrad = new float[Chunks][][];
-        _chunkNeuronGrad = new float[Chunks][][];
-        // Dense layers wide enough for the packed kernels and fed by spikes (or maybe spikes) get weights packed
-        // once per batch and a weight gradient summed over the whole batch by column panels (no per-chunk copy
-        // of the weight gradient; a chunk whose input turns out not to be spikes falls back to its own buffer).
-        _packed = new AlignedBuffer?[_layers];
-        _parts = new WeightGradPart?[_layers][];
-        for (int l = 0; l < _layers; l++)
-        {
-            _parts[l] = [];
-            if (network.Layers[l] is DenseSpec spec && spec.Input != DenseInput.Analog && weights.Dense[l] is { UsesPackedKernels: true } d)
-            {
-                _packed[l] = new AlignedBuffer(d.PackedLength);
-                _parts[l] = new WeightGradPart?[Chunks];
-                for (int c = 0; c < Chunks; c++) _parts[l][c] = new WeightGradPart(d, steps * ChunkSize);
-                _hasDeferredWeightGrad = true;
-            }
-        }
-
-        for (int c = 0; c < Chunks; c++)
-        {
-            _chunkWeightGrad[c] = new float[_layers][];
-            _chunkBiasGrad[c] = new float[_layers][];
-            _chunkNeuronGrad[c] = new float[_layers][];
-            for (int l = 0; l < _layers; l++)
-            {
-                DenseLayer? d = weights.Dense[l];
-                // Deferred layers allocate their per-chunk buffer only if a chunk ever needs it (analog input).
-                _chunkWeightGrad[c][l] = d is null || _packed[l] is not null ? [] : new float[d.Weight.Length];
-                _chunkBiasGrad[c][l] = d?.Bias is null ? [] : new float[d.Outputs];
-                _chunkNeuronGrad[c][l] = weights.NeuronParameters[l] is Parameter p ? new float[p.Length] : [];
-            }
-        }
-
+        _gradients = new LayerGradients?[_layers];
+        for (int l = 0; l < _layers; l++) _gradients[l] = _ops[l].CreateGradients(steps, ChunkSize, Chunks);
         _body = RunWorker;
-        _weightGradBody = RunWeightGradWorker;
         Threads = options.Threads;
     }
 
@@ -193,6 +160,7 @@ public sealed class NetworkRunner : IDisposable
             _workers = workers;
             _pool?.Dispose();
             _pool = new WorkerPool(n);
+            _layerWorkers = new LayerWorkers(_pool);
         }
     }
 
@@ -200,7 +168,7 @@ public sealed class NetworkRunner : IDisposable
     public ReadOnlySpan<float> Output => _output.AsSpan(0, Steps * _batch * _outputs);
 
     /// <summary>The last call's output membrane, <c>[T, Batch, outputs]</c>: the pre-reset first state of a neuron last layer, or <see cref="Output"/> for a dense last layer.</summary>
-    public ReadOnlySpan<float> OutputMembrane => _net.Layers[^1] is NeuronSpec or RecurrentSpec ? _membrane.AsSpan(0, Steps * _batch * _outputs) : Output;
+    public ReadOnlySpan<float> OutputMembrane => _ops[^1].HasMembrane ? _membrane.AsSpan(0, Steps * _batch * _outputs) : Output;
 
     /// <summary>The output a loss reads: <see cref="Output"/> or <see cref="OutputMembrane"/>.</summary>
     public ReadOnlySpan<float> OutputFor(ILoss loss) => (loss ?? throw new ArgumentNullException(nameof(loss))).Input == LossInput.Membrane ? OutputMembrane : Output;
@@ -219,6 +187,7 @@ public sealed class NetworkRunner : IDisposable
         using var _ = _guard.Enter(nameof(TrainStep));
         Run(input, labels.Length, labels, loss, train: true);
         ReduceGradients();
+        _trainingSteps++;
         return SumLoss();
     }
 
@@ -266,9 +235,9 @@ public sealed class NetworkRunner : IDisposable
 
         if (membrane is not null)
         {
-            if (_net.Layers[layer] is not (NeuronSpec or RecurrentSpec))
+            if (!_ops[layer].HasMembrane)
             {
-                throw new ArgumentException($"Layer {layer} ({_net.Describe(layer)}) is a dense layer and has no membrane; record a neuron or recurrent layer's membrane.", nameof(membrane));
+                throw new ArgumentException($"Layer {layer} ({_net.Describe(layer)}) has no membrane (it is not a neuron layer); record a neuron or recurrent layer's membrane.", nameof(membrane));
             }
 
             if (membrane.Length != (long)Steps * batch * width)
@@ -331,10 +300,9 @@ public sealed class NetworkRunner : IDisposable
         _loss = loss;
         Array.Clear(_chunkError);
         Array.Clear(_chunkLoss);
-        for (int l = 0; l < _layers; l++)
+        if (_net.InputKind == ValueKind.Spikes)
         {
-            if (_packed[l] is AlignedBuffer packed) _weights.Dense[l]!.PackWeights(packed.Span);
-            foreach (WeightGradPart? part in _parts[l]) part!.Recorded = false;
+            for (int t = 0; t < Steps; t++) CheckSpikes(input.Slice(t * rows * features, batch * features), t, features);
         }
 
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -365,7 +333,7 @@ public sealed class NetworkRunner : IDisposable
         Worker worker = _workers[w];
         try
         {
-            worker.LoadNeuronParameters();
+            worker.BeginBatch(_train);
         }
         catch (Exception e)
         {
@@ -387,69 +355,33 @@ public sealed class NetworkRunner : IDisposable
         }
     }
 
+    /// <summary>Refuses a value other than 0 or 1 in the input of a network declared to take spikes.</summary>
+    private static void CheckSpikes(ReadOnlySpan<float> x, int step, int features)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            if (v != 0f && v != 1f)
+                throw new ArgumentException($"The network takes spikes (ValueKind.Spikes), but input holds {v} at time step {step}, sample {i / features}, feature {i % features}; pass 0 or 1, or declare the input ValueKind.Analog.", "input");
+        }
+    }
+
     private void ReduceGradients()
     {
         int used = (_batch + ChunkSize - 1) / ChunkSize;
         for (int l = 0; l < _layers; l++)
         {
-            if (_weights.NeuronParameters[l] is Parameter np)
-            {
-                for (int c = 0; c < used; c++) TensorPrimitives.Add(np.Grad, _chunkNeuronGrad[c][l], np.Grad);
-                if (CheckFinite) CheckParameter(l, np.Grad, "neuron parameter gradient");
-            }
-
-            DenseLayer? d = _weights.Dense[l];
-            if (d is null) continue;
-            for (int c = 0; c < used; c++)
-            {
-                bool deferred = _parts[l].Length > 0 && _parts[l][c]!.Recorded;
-                if (!deferred) TensorPrimitives.Add(d.Weight.Grad, _chunkWeightGrad[c][l], d.Weight.Grad);
-                if (d.Bias is not null) TensorPrimitives.Add(d.Bias.Grad, _chunkBiasGrad[c][l], d.Bias.Grad);
-            }
-        }
-
-        // The deferred event-driven weight gradients: column panels split between the workers.
-        if (_hasDeferredWeightGrad)
-        {
-            _weightGradError = null;
-            _pool!.Run(_weightGradBody);
-            if (_weightGradError is Exception error) ExceptionDispatchInfo.Capture(error).Throw();
-        }
-
-        for (int l = 0; l < _layers; l++)
-        {
-            DenseLayer? d = _weights.Dense[l];
-            if (d is null) continue;
-
-            if (CheckFinite)
-            {
-                CheckParameter(l, d.Weight.Grad, "weight gradient");
-                if (d.Bias is not null) CheckParameter(l, d.Bias.Grad, "bias gradient");
-            }
+            _ops[l].ReduceGradients(_gradients[l], used, _layerWorkers!);
+            if (!CheckFinite) continue;
+            IReadOnlyList<Parameter> parameters = _ops[l].Parameters;
+            for (int i = 0; i < parameters.Count; i++) CheckParameter(l, parameters[i]);
         }
     }
 
-    private void RunWeightGradWorker(int w)
+    private void CheckParameter(int layer, Parameter p)
     {
-        try
-        {
-            for (int l = 0; l < _layers; l++)
-            {
-                if (_parts[l].Length == 0) continue;
-                DenseLayer d = _weights.Dense[l]!;
-                for (int p = w; p < d.Panels; p += _pool!.Workers) d.AccumulateWeightGradPanel(p, _parts[l], d.Weight.Grad);
-            }
-        }
-        catch (Exception e)
-        {
-            _weightGradError = e;
-        }
-    }
-
-    private void CheckParameter(int layer, ReadOnlySpan<float> grad, string what)
-    {
-        int i = FirstNonFinite(grad);
-        if (i >= 0) throw new NonFiniteException(Pass.Backward, layer, _net.Describe(layer), -1, -1, i, grad[i], what);
+        int i = FirstNonFinite(p.Grad);
+        if (i >= 0) throw new NonFiniteException(Pass.Backward, layer, _net.Describe(layer), -1, -1, i, p.Grad[i], $"gradient of {p.Name}");
     }
 
     /// <summary>Index of the first NaN or infinity, or -1.</summary>
@@ -470,19 +402,14 @@ public sealed class NetworkRunner : IDisposable
         return -1;
     }
 
-    /// <summary>One thread's layers and buffers; it runs whole chunks.</summary>
+    /// <summary>One thread's layer workspaces and buffers; it runs whole chunks.</summary>
     private sealed class Worker
     {
         private readonly NetworkRunner _r;
         private readonly float[] _in;
-        private readonly float[][] _act, _grad;     // [layer] -> [T, chunk, width(l + 1)]
-        private readonly float[] _firstGrad;        // gradient of the first layer's input, when it is a neuron layer
+        private readonly float[][] _act, _grad;     // [layer] -> [T, chunk, size(l + 1)]
         private readonly float[] _membrane, _zeros;  // [T, chunk, outputs]
-        private readonly ITrainableLayer?[] _neurons;
-        private readonly NeuronTape?[] _tapes;
-        private readonly DenseWorkspace?[] _dense;
-        private readonly Recurrence?[] _recurrent;   // per recurrent layer: one-step tapes and buffers
-        private readonly bool[] _events;              // [layer]: the dense forward pass of this chunk ran event-driven
+        private readonly LayerWorkspace[] _ws;
 
         public Worker(NetworkRunner runner)
         {
@@ -492,73 +419,33 @@ public sealed class NetworkRunner : IDisposable
             _in = new float[rows * net.Inputs];
             _act = new float[layers][];
             _grad = new float[layers][];
-            _neurons = new ITrainableLayer?[layers];
-            _tapes = new NeuronTape?[layers];
-            _dense = new DenseWorkspace?[layers];
-            _recurrent = new Recurrence?[layers];
-            _events = new bool[layers];
+            _ws = new LayerWorkspace[layers];
             for (int l = 0; l < layers; l++)
             {
                 int width = net.Width(l + 1);
                 _act[l] = new float[rows * width];
                 _grad[l] = new float[rows * width];
-                switch (net.Layers[l] is RecurrentSpec rs ? rs.Neuron : net.Layers[l])
-                {
-                    case NeuronSpec n:
-                        ITrainableLayer layer = n.Create(cs, width) ?? throw new InvalidOperationException($"Layer {l} ({n.Name}): the factory returned null.");
-                        if (layer.Batch != cs || layer.Neurons != width)
-                        {
-                            throw new InvalidOperationException($"Layer {l} ({n.Name}): the factory was asked for [{cs}, {width}] and returned a layer of [{layer.Batch}, {layer.Neurons}].");
-                        }
-
-                        _neurons[l] = layer;
-                        if (net.Layers[l] is RecurrentSpec)
-                        {
-                            _recurrent[l] = new Recurrence(layer, steps, cs, width);
-                            _dense[l] = runner._weights.Dense[l]!.CreateWorkspace(cs);
-                        }
-                        else
-                        {
-                            _tapes[l] = layer.CreateTape(steps);
-                        }
-                        if (runner._weights.NeuronParameters[l] is Parameter p
-                            && (layer is not ILearnableLayer learnable || learnable.Parameters.Length != p.Length))
-                        {
-                            throw new InvalidOperationException($"Layer {l} ({n.Name}): the factory's layer does not have the {p.Length} learnable parameters the weights hold.");
-                        }
-
-                        break;
-                    default:
-                        _dense[l] = runner._weights.Dense[l]!.CreateWorkspace(rows);
-                        break;
-                }
+                _ws[l] = runner._ops[l].CreateWorkspace(steps, cs) ?? throw new InvalidOperationException($"Layer {l} ({net.Describe(l)}): CreateWorkspace returned null.");
             }
 
-            _firstGrad = net.Layers[0] is NeuronSpec or RecurrentSpec ? new float[rows * net.Inputs] : [];
             _membrane = new float[rows * runner._outputs];
             _zeros = new float[rows * runner._outputs];
         }
 
-        /// <summary>Copies the shared learnable neuron parameters into this worker's layers.</summary>
-        public void LoadNeuronParameters()
+        /// <summary>Lets every layer copy what changed since the last call (learnable parameters, packed weights) into this worker's workspaces.</summary>
+        public void BeginBatch(bool training)
         {
-            for (int l = 0; l < _neurons.Length; l++)
-            {
-                if (_r._weights.NeuronParameters[l] is Parameter p)
-                {
-                    var layer = (ILearnableLayer)_neurons[l]!;
-                    p.Value.CopyTo(layer.Parameters);
-                    layer.ApplyParameters();
-                }
-            }
+            foreach (LayerWorkspace ws in _ws) ws.BeginBatch(training);
         }
 
         public unsafe void RunChunk(int c)
         {
             NetworkRunner r = _r;
             Network net = r._net;
-            int steps = r.Steps, cs = r.ChunkSize, batch = r._batch, rows = steps * cs;
+            LayerOp[] ops = r._ops;
+            int steps = r.Steps, cs = r.ChunkSize, batch = r._batch;
             int first = c * cs, valid = Math.Min(cs, batch - first);
+            var chunk = new LayerChunk(steps, cs, first, valid, r._train, r._trainingSteps, c);
 
             // Gather the chunk's input, zero-padding missing samples.
             int f = net.Inputs;
@@ -572,31 +459,16 @@ public sealed class NetworkRunner : IDisposable
             for (int l = 0; l < r._layers; l++)
             {
                 ReadOnlySpan<float> x = l == 0 ? _in : _act[l - 1];
-                if (_recurrent[l] is Recurrence rec)
-                {
-                    rec.Forward(x, _act[l], r._weights.Dense[l]!, _dense[l]!);
-                }
-                else if (_neurons[l] is ITrainableLayer n)
-                {
-                    n.Reset();
-                    n.Forward(steps, x, _act[l], _tapes[l]!);
-                }
-                else
-                {
-                    var spec = (DenseSpec)net.Layers[l];
-                    _events[l] = r._weights.Dense[l]!.Forward(x, rows, _act[l], _dense[l]!, spec.Input, r._packed[l]);
-                }
-
+                ops[l].Forward(_ws[l], chunk, x, _act[l]);
                 if (r.CheckFinite) Check(Pass.Forward, l, _act[l], net.Width(l + 1), first, valid, "output");
             }
 
             // Outputs, gathered into the runner's [T, batch, outputs].
             int last = r._layers - 1, o = r._outputs;
-            bool neuronOut = _neurons[last] is not null;
+            bool neuronOut = ops[last].HasMembrane;
             if (neuronOut)
             {
-                for (int t = 0; t < steps; t++)
-                    (_recurrent[last] is Recurrence rl ? rl.Tapes[t].PreState(0, 0) : _tapes[last]!.PreState(t, 0)).CopyTo(_membrane.AsSpan(t * cs * o, cs * o));
+                for (int t = 0; t < steps; t++) ops[last].Membrane(_ws[last], t).Slice(0, cs * o).CopyTo(_membrane.AsSpan(t * cs * o, cs * o));
             }
 
             for (int t = 0; t < steps; t++)
@@ -614,11 +486,7 @@ public sealed class NetworkRunner : IDisposable
             if (r._recordMembrane is float[] recordMembrane)
             {
                 int l = r._recordLayer, width = net.Width(l + 1);
-                for (int t = 0; t < steps; t++)
-                {
-                    ReadOnlySpan<float> pre = _recurrent[l] is Recurrence rl ? rl.Tapes[t].PreState(0, 0) : _tapes[l]!.PreState(t, 0);
-                    pre.Slice(0, valid * width).CopyTo(recordMembrane.AsSpan((t * batch + first) * width));
-                }
+                for (int t = 0; t < steps; t++) ops[l].Membrane(_ws[l], t).Slice(0, valid * width).CopyTo(recordMembrane.AsSpan((t * batch + first) * width));
             }
 
             ILoss? loss = r._loss;
@@ -628,47 +496,15 @@ public sealed class NetworkRunner : IDisposable
             r._chunkLoss[c] = loss.Evaluate(scored, steps, cs, o, r._labels.AsSpan(first, valid), _grad[last], 1f / batch);
             if (!r._train) return;
 
-            // Backward, in reverse layer order.
+            // Backward, in reverse layer order. A loss on the last layer's membrane sends its gradient there, and none to the spikes.
             for (int l = last; l >= 0; l--)
             {
                 ReadOnlySpan<float> x = l == 0 ? _in : _act[l - 1];
-                Span<float> gx = l == 0 ? _firstGrad : _grad[l - 1];
-                if (_neurons[l] is ITrainableLayer n)
-                {
-                    Span<float> pg = n is ILearnableLayer learnable && r._weights.NeuronParameters[l] is not null ? learnable.ParameterGradients : default;
-                    pg.Clear();
-                    if (_recurrent[l] is Recurrence rec)
-                    {
-                        float[] wg = r._chunkWeightGrad[c][l];
-                        Array.Clear(wg);
-                        rec.Backward(_act[l], _grad[l], l == last && membrane, gx, r._weights.Dense[l]!, _dense[l]!, wg);
-                    }
-                    else if (l == last && membrane) n.Backward(_tapes[l]!, x, _act[l], _zeros, _grad[l], gx);
-                    else n.Backward(_tapes[l]!, x, _act[l], _grad[l], ReadOnlySpan<float>.Empty, gx);
-                    pg.CopyTo(r._chunkNeuronGrad[c][l]);
-                }
-                else
-                {
-                    var spec = (DenseSpec)net.Layers[l];
-                    DenseLayer d = r._weights.Dense[l]!;
-                    float[] bg = r._chunkBiasGrad[c][l];
-                    Array.Clear(bg);
-                    if (r._parts[l].Length > 0 && _events[l])
-                    {
-                        d.BackwardDeferred(rows, _grad[l], l == 0 ? Span<float>.Empty : gx, _dense[l]!, bg, r._parts[l][c]!);
-                    }
-                    else
-                    {
-                        float[] wg = r._chunkWeightGrad[c][l].Length > 0 ? r._chunkWeightGrad[c][l] : (r._chunkWeightGrad[c][l] = new float[d.Weight.Length]);
-                        Array.Clear(wg);
-                        d.Backward(x, rows, _grad[l], l == 0 ? Span<float>.Empty : gx, _dense[l]!, wg, bg, spec.Input);
-                    }
-                }
-
-                if (r.CheckFinite && (l > 0 || _neurons[l] is not null))
-                {
-                    Check(Pass.Backward, l, gx, net.Width(l), first, valid, "input gradient");
-                }
+                Span<float> gx = l == 0 ? Span<float>.Empty : _grad[l - 1];
+                bool toMembrane = l == last && membrane && neuronOut;
+                r._gradients[l]?.Clear(c);
+                ops[l].Backward(_ws[l], chunk, x, _act[l], toMembrane ? _zeros : _grad[l], toMembrane ? _grad[l] : ReadOnlySpan<float>.Empty, gx, r._gradients[l]);
+                if (r.CheckFinite && l > 0) Check(Pass.Backward, l, gx, net.Width(l), first, valid, "input gradient");
             }
         }
 
@@ -685,87 +521,6 @@ public sealed class NetworkRunner : IDisposable
                     float v = x[t * cs * width + i];
                     throw new NonFiniteException(pass, layer, _r._net.Describe(layer), t, first + i / width, i % width, v, what);
                 }
-            }
-        }
-    }
-
-    /// <summary>
-    /// A recurrent neuron layer stepped one time step at a time: the input current at t is the previous
-    /// layer's output at t plus the layer's spikes at t - 1 times the recurrent weights. Backward runs
-    /// the steps in reverse, chaining the neurons' state gradient between one-step windows and sending
-    /// each step's input gradient back through the recurrent weights to the previous step's spikes.
-    /// </summary>
-    private sealed class Recurrence
-    {
-        private readonly ITrainableLayer _layer;
-        private readonly int _steps, _rows, _width, _states;
-        private readonly float[] _current, _recurrentInput, _gradRecurrent, _gradSpikesStep, _gradEnd, _gradStart, _gradMembraneStep;
-
-        public Recurrence(ITrainableLayer layer, int steps, int rows, int width)
-        {
-            _layer = layer;
-            _steps = steps;
-            _rows = rows;
-            _width = width;
-            _states = layer.StateCount;
-            Tapes = new NeuronTape[steps];
-            for (int t = 0; t < steps; t++) Tapes[t] = layer.CreateTape(1);
-            _current = new float[steps * rows * width];
-            _recurrentInput = new float[rows * width];
-            _gradRecurrent = new float[rows * width];
-            _gradSpikesStep = new float[rows * width];
-            _gradMembraneStep = new float[rows * width];
-            _gradEnd = new float[_states * rows * width];
-            _gradStart = new float[_states * rows * width];
-        }
-
-        /// <summary>One one-step tape per time step.</summary>
-        public NeuronTape[] Tapes { get; }
-
-        public void Forward(ReadOnlySpan<float> input, Span<float> spikes, DenseLayer recurrent, DenseWorkspace workspace)
-        {
-            int n = _rows * _width;
-            _layer.Reset();
-            for (int t = 0; t < _steps; t++)
-            {
-                Span<float> current = _current.AsSpan(t * n, n);
-                input.Slice(t * n, n).CopyTo(current);
-                if (t > 0)
-                {
-                    recurrent.Forward(spikes.Slice((t - 1) * n, n), _rows, _recurrentInput, workspace, DenseInput.Auto);
-                    System.Numerics.Tensors.TensorPrimitives.Add(current, _recurrentInput, current);
-                }
-                _layer.Forward(1, current, spikes.Slice(t * n, n), Tapes[t]);
-            }
-        }
-
-        public void Backward(ReadOnlySpan<float> spikes, ReadOnlySpan<float> gradOutput, bool membrane, Span<float> gradInput,
-            DenseLayer recurrent, DenseWorkspace workspace, Span<float> weightGrad)
-        {
-            int n = _rows * _width;
-            Array.Clear(_gradRecurrent);
-            for (int t = _steps - 1; t >= 0; t--)
-            {
-                // dL/dspikes at t: from the layer above (unless it reads the membrane) and through the recurrence at t + 1.
-                if (membrane)
-                {
-                    _gradRecurrent.CopyTo(_gradSpikesStep, 0);
-                    gradOutput.Slice(t * n, n).CopyTo(_gradMembraneStep);
-                }
-                else
-                {
-                    System.Numerics.Tensors.TensorPrimitives.Add(gradOutput.Slice(t * n, n), _gradRecurrent, _gradSpikesStep);
-                }
-
-                Span<float> gin = gradInput.Slice(t * n, n);
-                _layer.Backward(Tapes[t], _current.AsSpan(t * n, n), spikes.Slice(t * n, n), _gradSpikesStep,
-                    membrane ? _gradMembraneStep : ReadOnlySpan<float>.Empty,
-                    t == _steps - 1 ? ReadOnlySpan<float>.Empty : _gradEnd, gin, _gradStart);
-                _gradStart.CopyTo(_gradEnd, 0);
-
-                // The recurrent weights: dW += s[t-1]^T gin[t], and dL/ds[t-1] = gin[t] W^T.
-                if (t > 0) recurrent.Backward(spikes.Slice((t - 1) * n, n), _rows, gin, _gradRecurrent, workspace, weightGrad, Span<float>.Empty, DenseInput.Auto);
-                else Array.Clear(_gradRecurrent);
             }
         }
     }

@@ -21,17 +21,6 @@ internal static class RunnerSizes
         for (int l = 0; l <= network.Layers.Count; l++)
             ArraySize.Of(nameof(steps), steps, l == 0 ? "A chunk's input [steps, options.ChunkSize, inputs]" : $"The activations of layer {l - 1} ({network.Describe(l - 1)}) for a chunk [steps, options.ChunkSize, width]",
                 chunkFix, 0, steps, chunkSize, network.Width(l));
-        for (int l = 0; l < network.Layers.Count; l++)
-        {
-            if (weights.Dense[l] is not DenseLayer d) continue;
-            if (network.Layers[l] is RecurrentSpec)
-            {
-                DenseWorkspace.CheckSize(d, chunkSize, "options.ChunkSize", chunkSize, "lower options.ChunkSize");
-                continue;
-            }
-            DenseWorkspace.CheckSize(d, rows, nameof(steps), steps, chunkFix);
-            if (network.Layers[l] is DenseSpec { Input: not DenseInput.Analog } && d.UsesPackedKernels) // the runner's deferred weight gradient
-                WeightGradPart.CheckSize(d, rows, nameof(steps), steps, chunkFix);
-        }
+        for (int l = 0; l < network.Layers.Count; l++) weights.Layers[l].CheckSizes(steps, chunkSize);
     }
 }

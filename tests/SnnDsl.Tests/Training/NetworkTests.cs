@@ -22,7 +22,7 @@ public class NetworkTests
         Assert.Equal(4, b.Layers.Count);
         Assert.Equal(3, b.Outputs);
         var ex = Assert.Throws<ArgumentException>(() => a.Then(Dense(5, 3)));
-        Assert.Contains("Layer 2 (Dense 5->3) expects 5 inputs, but layer 1 gives 4", ex.Message);
+        Assert.Contains("Layer 2 (Dense 5->3), fed [4] by layer 1: expects 5 inputs per sample and step, but gets 4.", ex.Message);
         Assert.Throws<ArgumentException>(() => Sequential(Lif(), Dense(3, 3)));
     }
 

@@ -100,7 +100,7 @@ public class RecordingTests
 
         var dense = Assert.Throws<ArgumentException>(() => runner.Forward(x, 4, 0, null, ok));
         Assert.Equal("membrane", dense.ParamName);
-        Assert.StartsWith($"Layer 0 ({net.Describe(0)}) is a dense layer and has no membrane", dense.Message);
+        Assert.StartsWith($"Layer 0 ({net.Describe(0)}) has no membrane (it is not a neuron layer)", dense.Message);
         Assert.Equal("membrane", Assert.Throws<ArgumentException>(() => runner.Forward(x, 4, 1, ok, new float[5])).ParamName);
         Assert.Equal("activations", Assert.Throws<ArgumentException>(() => runner.Forward(x, 4, 1, null, null)).ParamName);
         Assert.Equal("layer", Assert.Throws<ArgumentOutOfRangeException>(() => runner.Forward(x, 4, 2, ok, null)).ParamName);

@@ -55,14 +55,14 @@ public class SizeTests
         {
             var e = Assert.Throws<ArgumentOutOfRangeException>(() => Sequential(Dense(100_000, 100_000)));
             Assert.Equal("layers", e.ParamName);
-            Assert.Contains("layer 0 [inputs, outputs] = 100000 x 100000 = 10000000000 elements", e.Message);
+            Assert.Contains("Layer 0 (Dense 100000->100000), fed [100000] by the network's input: Its weights [inputs, outputs] = 100000 x 100000 = 10000000000 elements", e.Message);
             var d = Assert.Throws<ArgumentOutOfRangeException>(() => new DenseLayer(100_000, 100_000));
             Assert.Equal("outputs", d.ParamName);
             Assert.Contains("100000 x 100000 = 10000000000 elements", d.Message);
             // 46,341 x 46,341 overflows an int product.
             Assert.Contains("2147488281 elements", Assert.Throws<ArgumentOutOfRangeException>(() => new DenseLayer(46_341, 46_341)).Message);
             var r = Assert.Throws<ArgumentOutOfRangeException>(() => Sequential(Dense(2, 50_000), Recurrent(NeuronLayer("n", (b, n) => throw new InvalidOperationException()))));
-            Assert.Contains("recurrent weights of layer 1 [width, width] = 50000 x 50000", r.Message);
+            Assert.Contains("Layer 1 (Recurrent n (50000)), fed [50000] by layer 0: Its recurrent weights [width, width] = 50000 x 50000", r.Message);
         });
     }
 
