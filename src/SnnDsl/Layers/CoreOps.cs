@@ -19,8 +19,9 @@ public sealed class DenseOp : LayerOp
     private readonly Parameter[] _parameters;
 
     /// <summary>Builds the layer of <paramref name="spec"/> and initialises it from <c>context.Seed</c>.</summary>
+    /// <exception cref="ArgumentException"><c>context.Input</c> does not hold <c>spec.Inputs</c> values.</exception>
     public DenseOp(DenseSpec spec, LayerBuildContext context)
-        : base(TensorShape.Flat(spec.Inputs), TensorShape.Flat(spec.Outputs), spec.Describe(context.Input))
+        : base(context.Input, spec.OutputShape(context.Input), spec.Describe(context.Input))
     {
         _spec = spec;
         Layer = new DenseLayer(spec.Inputs, spec.Outputs, spec.Bias, context.Name);

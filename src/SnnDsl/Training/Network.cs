@@ -103,6 +103,15 @@ public sealed class Network
     /// <summary>A recurrent neuron layer spec; see <see cref="RecurrentSpec"/>.</summary>
     public static RecurrentSpec Recurrent(NeuronSpec neurons, DenseInit init = DenseInit.Uniform) => new(neurons, init);
 
+    /// <summary>A residual block with an identity shortcut joined by addition (Spiking ResNet); see <see cref="ResidualSpec"/>.</summary>
+    public static ResidualSpec Residual(params LayerSpec[] main) => new(main);
+
+    /// <summary>A residual block whose shortcut is <paramref name="shortcut"/> (empty: identity), joined by <paramref name="join"/>; see <see cref="ResidualSpec"/>.</summary>
+    public static ResidualSpec Residual(LayerSpec[] main, LayerSpec[] shortcut, ResidualJoin join = ResidualJoin.Add) => new(main, shortcut, join);
+
+    /// <summary>A SEW-ResNet block (Fang et al. 2021): <paramref name="main"/> ends with neurons and its spikes are joined with the block's input spikes by <paramref name="join"/>.</summary>
+    public static ResidualSpec SewResidual(ResidualJoin join, params LayerSpec[] main) => new(main, null, join);
+
     /// <summary>A new network with <paramref name="layer"/> appended (this one is unchanged).</summary>
     public Network Then(LayerSpec layer) => new(_shapes[0], _kinds[0], [.. _layers, layer]);
 
