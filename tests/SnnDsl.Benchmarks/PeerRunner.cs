@@ -30,7 +30,6 @@ public static class PeerRunner
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> NotYetInSnnDsl = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["W2"] = "snnTorch tutorial 6's conv SNN needs conv and pooling layers in SnnDsl's network runner",
     };
 
     /// <summary>Removes <c>--peer NAME</c> from the arguments; returns the peer's name (or null) and the rest.</summary>
