@@ -18,9 +18,13 @@ public sealed class DenseOp : LayerOp
     private readonly DenseSpec _spec;
     private readonly Parameter[] _parameters;
 
-    /// <summary>Builds the layer of <paramref name="spec"/> and initialises it from <c>context.Seed</c>.</summary>
+    /// <summary>
+    /// Builds the layer of <paramref name="spec"/> and initialises it from <c>context.Seed</c>. Its input shape is
+    /// <c>context.Input</c>, of any shape holding <see cref="DenseSpec.Inputs"/> values (read row-major, as a flatten would).
+    /// </summary>
+    /// <exception cref="ArgumentException"><c>context.Input</c> does not hold <see cref="DenseSpec.Inputs"/> values.</exception>
     public DenseOp(DenseSpec spec, LayerBuildContext context)
-        : base(TensorShape.Flat(spec.Inputs), TensorShape.Flat(spec.Outputs), spec.Describe(context.Input))
+        : base(InputOf(spec, context), TensorShape.Flat(spec.Outputs), spec.Describe(context.Input))
     {
         _spec = spec;
         Layer = new DenseLayer(spec.Inputs, spec.Outputs, spec.Bias, context.Name);
@@ -30,6 +34,15 @@ public sealed class DenseOp : LayerOp
 
     /// <summary>The layer: its weights <c>[inputs, outputs]</c> and bias.</summary>
     public DenseLayer Layer { get; }
+
+    /// <summary>The input shape the network gives (e.g. an unflattened <c>[64, 4, 4]</c>), checked against the spec.</summary>
+    private static TensorShape InputOf(DenseSpec spec, LayerBuildContext context)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(context);
+        spec.OutputShape(context.Input);
+        return context.Input;
+    }
 
     /// <summary>Whether the weight gradient of event-driven chunks is deferred to <see cref="ReduceGradients"/> (packed kernels, input maybe spikes).</summary>
     private bool Deferred => _spec.Input != DenseInput.Analog && Layer.UsesPackedKernels;
