@@ -112,6 +112,54 @@ public sealed class Network
     /// <summary>A SEW-ResNet block (Fang et al. 2021): <paramref name="main"/> ends with neurons and its spikes are joined with the block's input spikes by <paramref name="join"/>.</summary>
     public static ResidualSpec SewResidual(ResidualJoin join, params LayerSpec[] main) => new(main, null, join);
 
+    /// <summary>
+    /// A 2-D convolution spec with a square <paramref name="kernel"/> (the same stride, padding and dilation along both
+    /// axes); see <see cref="Conv2dSpec"/>. Fed spikes it runs event-driven. For a rectangular kernel use the overload
+    /// taking <c>(height, width)</c> pairs, or <c>with { KernelWidth = .. }</c> on the spec.
+    /// </summary>
+    /// <example><c>Conv2d(1, 12, 5)</c> is snnTorch's <c>nn.Conv2d(1, 12, 5)</c>.</example>
+    public static Conv2dSpec Conv2d(int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int dilation = 1,
+        int groups = 1, bool bias = true, DenseInit init = DenseInit.Uniform)
+        => new(inChannels, outChannels, kernel, kernel, stride, stride, padding, padding, dilation, dilation, groups, bias, init);
+
+    /// <summary>
+    /// A 2-D convolution spec with a rectangular kernel: every size is a <c>(height, width)</c> pair; a null stride is
+    /// <c>(1, 1)</c>, a null padding <c>(0, 0)</c> and a null dilation <c>(1, 1)</c>. See <see cref="Conv2dSpec"/>.
+    /// </summary>
+    /// <example><c>Conv2d(8, 8, (3, 1), padding: (1, 0))</c>.</example>
+    public static Conv2dSpec Conv2d(int inChannels, int outChannels, (int Height, int Width) kernel, (int Height, int Width)? stride = null,
+        (int Height, int Width)? padding = null, (int Height, int Width)? dilation = null, int groups = 1, bool bias = true, DenseInit init = DenseInit.Uniform)
+    {
+        (int sh, int sw) = stride ?? (1, 1);
+        (int ph, int pw) = padding ?? (0, 0);
+        (int dh, int dw) = dilation ?? (1, 1);
+        return new(inChannels, outChannels, kernel.Height, kernel.Width, sh, sw, ph, pw, dh, dw, groups, bias, init);
+    }
+
+    /// <summary>
+    /// A 1-D convolution spec over signals <c>[inChannels, 1, length]</c> per sample and step (declare the network's input
+    /// as <c>new TensorShape(channels, 1, length)</c>); see <see cref="Conv1dSpec"/>.
+    /// </summary>
+    public static Conv1dSpec Conv1d(int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, int dilation = 1,
+        int groups = 1, bool bias = true, DenseInit init = DenseInit.Uniform)
+        => new(inChannels, outChannels, kernel, stride, padding, dilation, groups, bias, init);
+
+    /// <summary>
+    /// A 2-D max-pooling spec with a square window; the stride defaults to the window (libtorch's default). See
+    /// <see cref="MaxPool2dSpec"/>; for a rectangular window use the spec's constructor.
+    /// </summary>
+    public static MaxPool2dSpec MaxPool2d(int kernel, int? stride = null, int padding = 0) => new(kernel, kernel, stride, stride, padding, padding);
+
+    /// <summary>
+    /// A 2-D average-pooling spec with a square window; the stride defaults to the window, and padded cells count in
+    /// the divisor unless <paramref name="countIncludePad"/> is false (libtorch's defaults). See <see cref="AvgPool2dSpec"/>.
+    /// </summary>
+    public static AvgPool2dSpec AvgPool2d(int kernel, int? stride = null, int padding = 0, bool countIncludePad = true) =>
+        new(kernel, kernel, stride, stride, padding, padding, countIncludePad);
+
+    /// <summary>A flattening spec, <c>[C, H, W]</c> to <c>[C H W]</c> row-major; see <see cref="FlattenSpec"/>.</summary>
+    public static FlattenSpec Flatten() => new();
+
     /// <summary>A new network with <paramref name="layer"/> appended (this one is unchanged).</summary>
     public Network Then(LayerSpec layer) => new(_shapes[0], _kinds[0], [.. _layers, layer]);
 
